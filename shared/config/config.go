@@ -1,0 +1,138 @@
+// Package config reads the server's settings from environment variables, with Parse Server's defaults.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Config is everything the engine needs to know about the app it serves.
+type Config struct {
+	AppID     string // APP_ID
+	MasterKey string // MASTER_KEY
+	// Client keys: enforced only when at least one is set.
+	RESTAPIKey    string // REST_API_KEY
+	JavaScriptKey string // JAVASCRIPT_KEY
+	ClientKey     string // CLIENT_KEY
+	WindowsKey    string // WINDOWS_KEY
+
+	ServerURL string // SERVER_URL, e.g. http://localhost:1337/parse
+	MountPath string // derived from ServerURL's path (default /parse)
+
+	MongoURI     string // MONGODB_URI (empty: the local server embeds FerretDB)
+	DatabaseName string // DATABASE_NAME (default: the URI's database, else "parse")
+
+	DefaultLimit             int   // DEFAULT_LIMIT (100)
+	MaxLimit                 int   // MAX_LIMIT (0: no maximum)
+	AllowClientClassCreation bool  // ALLOW_CLIENT_CLASS_CREATION (false)
+	MaxBodyBytes             int64 // MAX_BODY_SIZE (20mb)
+	BatchLimit               int   // BATCH_LIMIT (50)
+	AllowOrigin              string
+}
+
+// Defaults returns the configuration with every default applied and no keys.
+func Defaults() Config {
+	return Config{
+		AppID:        "parselambda",
+		MasterKey:    "parselambda-master",
+		ServerURL:    "http://localhost:1337/parse",
+		MountPath:    "/parse",
+		DatabaseName: "parse",
+		DefaultLimit: 100,
+		MaxBodyBytes: 20 << 20,
+		BatchLimit:   50,
+		AllowOrigin:  "*",
+	}
+}
+
+// FromEnv reads the configuration through getenv (os.Getenv in programs, a map in tests).
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Defaults()
+	str := func(key string, dst *string) {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			*dst = v
+		}
+	}
+	str("APP_ID", &c.AppID)
+	str("MASTER_KEY", &c.MasterKey)
+	str("REST_API_KEY", &c.RESTAPIKey)
+	str("JAVASCRIPT_KEY", &c.JavaScriptKey)
+	str("CLIENT_KEY", &c.ClientKey)
+	str("WINDOWS_KEY", &c.WindowsKey)
+	str("SERVER_URL", &c.ServerURL)
+	str("MONGODB_URI", &c.MongoURI)
+	str("ALLOW_ORIGIN", &c.AllowOrigin)
+
+	u, err := url.Parse(c.ServerURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return c, fmt.Errorf("SERVER_URL %q is not an absolute URL", c.ServerURL)
+	}
+	c.MountPath = "/" + strings.Trim(u.Path, "/")
+	if c.MountPath == "/" {
+		return c, fmt.Errorf("SERVER_URL %q needs a mount path such as /parse", c.ServerURL)
+	}
+	if c.MongoURI != "" {
+		if mu, err := url.Parse(c.MongoURI); err == nil && strings.Trim(mu.Path, "/") != "" {
+			c.DatabaseName = strings.Trim(mu.Path, "/")
+		}
+	}
+	str("DATABASE_NAME", &c.DatabaseName)
+
+	ints := []struct {
+		key string
+		dst *int
+		min int
+	}{{"DEFAULT_LIMIT", &c.DefaultLimit, 1}, {"MAX_LIMIT", &c.MaxLimit, 0}, {"BATCH_LIMIT", &c.BatchLimit, 1}}
+	for _, it := range ints {
+		if v := strings.TrimSpace(getenv(it.key)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < it.min {
+				return c, fmt.Errorf("%s=%q: want an integer >= %d", it.key, v, it.min)
+			}
+			*it.dst = n
+		}
+	}
+	if v := strings.TrimSpace(getenv("ALLOW_CLIENT_CLASS_CREATION")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("ALLOW_CLIENT_CLASS_CREATION=%q: want true or false", v)
+		}
+		c.AllowClientClassCreation = b
+	}
+	if v := strings.TrimSpace(getenv("MAX_BODY_SIZE")); v != "" {
+		n, err := ParseSize(v)
+		if err != nil {
+			return c, fmt.Errorf("MAX_BODY_SIZE=%q: %v", v, err)
+		}
+		c.MaxBodyBytes = n
+	}
+	return c, nil
+}
+
+// ParseSize reads sizes such as "20mb", "512kb", "1048576".
+func ParseSize(s string) (int64, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, suf := range []struct {
+		s string
+		m int64
+	}{{"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10}, {"b", 1}} {
+		if strings.HasSuffix(s, suf.s) {
+			mult = suf.m
+			s = strings.TrimSpace(strings.TrimSuffix(s, suf.s))
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("want a positive size such as 20mb")
+	}
+	return n * mult, nil
+}
+
+// ClientKeysConfigured tells whether requests must carry one of the client keys.
+func (c Config) ClientKeysConfigured() bool {
+	return c.RESTAPIKey != "" || c.JavaScriptKey != "" || c.ClientKey != "" || c.WindowsKey != ""
+}
