@@ -1,0 +1,105 @@
+// Command server runs the whole Parse API on localhost: `make run`.
+//
+// With MONGODB_URI unset it starts FerretDB 1.24.2 embedded (SQLite files in DATA_DIR, default
+// ./.data, so a restart keeps the data). With MONGODB_URI set it uses that MongoDB.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/parselambda/parselambda/shared/config"
+	"github.com/parselambda/parselambda/shared/embeddb"
+	"github.com/parselambda/parselambda/shared/rest"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	addr := os.Getenv("LISTEN_ADDR")
+	if addr == "" {
+		port := os.Getenv("PORT")
+		if port == "" {
+			port = "1337"
+		}
+		addr = "127.0.0.1:" + port
+	}
+	uri := cfg.MongoURI
+	embedded := uri == ""
+	if embedded {
+		dir := os.Getenv("DATA_DIR")
+		if dir == "" {
+			dir = ".data"
+		}
+		db, err := embeddb.Start(embeddb.Options{Dir: dir, Addr: os.Getenv("EMBEDDED_DB_ADDR")})
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		uri = db.URI
+		log.Info("embedded FerretDB 1.24.2 (SQLite)", "dir", dir, "uri", uri)
+	}
+	client, err := mongo.Connect(options.Client().ApplyURI(uri))
+	if err != nil {
+		return fmt.Errorf("connect to the database: %w", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	defer client.Disconnect(context.Background())
+	caps := rest.DetectCaps(ctx, client)
+	app := rest.New(rest.Options{
+		Config:          cfg,
+		DB:              client.Database(cfg.DatabaseName),
+		Log:             log,
+		Caps:            caps,
+		SerializeWrites: caps.Name != "",
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Printf("parselambda ready\n  serverURL: http://%s%s\n  appId:     %s\n  masterKey: %s\n  database:  %s (%s)\n",
+		ln.Addr(), cfg.MountPath, cfg.AppID, cfg.MasterKey, cfg.DatabaseName, dbKind(embedded, caps.Name))
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shut)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func dbKind(embedded bool, name string) string {
+	if embedded {
+		return "embedded " + name
+	}
+	if name != "" {
+		return name
+	}
+	return "MONGODB_URI"
+}

@@ -1,0 +1,397 @@
+// Package objects is the controller of Parse objects: create, get, find, update and delete with the
+// caller's rights, relations, includes and keys, over Parse Server's MongoDB storage format.
+package objects
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/parselambda/parselambda/shared/auth"
+	"github.com/parselambda/parselambda/shared/config"
+	"github.com/parselambda/parselambda/shared/parse"
+	"github.com/parselambda/parselambda/shared/query"
+	"github.com/parselambda/parselambda/shared/schema"
+	"github.com/parselambda/parselambda/shared/storage"
+)
+
+// MasterOnlyClasses refuse any access without the master key (119).
+var MasterOnlyClasses = map[string]bool{"_JobStatus": true, "_PushStatus": true, "_Hooks": true, "_GlobalConfig": true, "_JobSchedule": true, "_Idempotency": true}
+
+// Controller runs object operations.
+type Controller struct {
+	DB      *mongo.Database
+	Schemas *schema.Store
+	Config  config.Config
+	Caps    query.Caps
+	Log     *slog.Logger
+	// SerializeWrites makes updates of one object run one at a time in this process, and checks the
+	// ACL of a single object in the engine after a lookup by _id. The local server sets it for the
+	// embedded database, which neither updates atomically nor indexes anything but an exact _id.
+	SerializeWrites bool
+	Now             func() time.Time
+
+	locks keyedMutex
+}
+
+func (c *Controller) now() time.Time {
+	if c.Now != nil {
+		return c.Now().UTC().Truncate(time.Millisecond)
+	}
+	return time.Now().UTC().Truncate(time.Millisecond)
+}
+
+// FileURL is the URL a stored file name is served at.
+func (c *Controller) FileURL(name string) string {
+	return strings.TrimRight(c.Config.ServerURL, "/") + "/files/" + c.Config.AppID + "/" + pathEscape(name)
+}
+
+func pathEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || strings.IndexByte("-_.!~*'()", ch) >= 0 {
+			b.WriteByte(ch)
+		} else {
+			b.WriteString("%" + strings.ToUpper(string("0123456789abcdef"[ch>>4])+string("0123456789abcdef"[ch&15])))
+		}
+	}
+	return b.String()
+}
+
+// classFor loads the class and applies the access rules that do not depend on an object.
+func (c *Controller) classFor(ctx context.Context, a *auth.Auth, className string, write bool) (*schema.Class, error) {
+	if err := schema.CheckClassName(className); err != nil {
+		return nil, err
+	}
+	if MasterOnlyClasses[className] && !a.Master {
+		return nil, parse.Errorf(parse.OperationForbidden, "Clients aren't allowed to perform the %s operation on the %s collection.", map[bool]string{true: "write", false: "read"}[write], className)
+	}
+	cls, err := c.Schemas.Get(ctx, className)
+	if err != nil {
+		return nil, err
+	}
+	if !cls.Exists() && !a.Master && !c.Config.AllowClientClassCreation {
+		return nil, parse.Errorf(parse.OperationForbidden, "This user is not allowed to access non-existent class: %s", className)
+	}
+	return cls, nil
+}
+
+// Create stores a new object and answers {objectId, createdAt}.
+func (c *Controller) Create(ctx context.Context, a *auth.Auth, className string, body map[string]any) (map[string]any, error) {
+	cls, err := c.classFor(ctx, a, className, true)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := body["objectId"]; ok {
+		return nil, parse.NewError(parse.InvalidKeyName, "objectId is an invalid field name.")
+	}
+	w, err := storage.Encode(cls, body, true)
+	if err != nil {
+		return nil, err
+	}
+	if cls, err = c.Schemas.AddFields(ctx, className, w.Fields, true); err != nil {
+		return nil, err
+	}
+	if err := checkRequired(cls, body); err != nil {
+		return nil, err
+	}
+	now := c.now()
+	id := parse.NewObjectID()
+	doc := bson.D{{Key: "_id", Value: id}}
+	doc = append(doc, applyDefaults(cls, body)...)
+	doc = append(doc, w.Set...)
+	doc = append(doc, bson.E{Key: "_created_at", Value: bson.NewDateTimeFromTime(now)}, bson.E{Key: "_updated_at", Value: bson.NewDateTimeFromTime(now)})
+	if _, err := c.DB.Collection(className).InsertOne(ctx, doc); err != nil {
+		return nil, c.dbError(ctx, err)
+	}
+	if err := c.applyRelations(ctx, className, id, w.Relations); err != nil {
+		return nil, err
+	}
+	return map[string]any{"objectId": id, "createdAt": storage.FormatTime(now)}, nil
+}
+
+func checkRequired(cls *schema.Class, body map[string]any) error {
+	for name, f := range cls.Fields {
+		if !f.Required || f.DefaultValue != nil {
+			continue
+		}
+		if v, ok := body[name]; !ok || v == nil {
+			return parse.Errorf(parse.RequiredField, "%s is required", name)
+		}
+	}
+	return nil
+}
+
+func applyDefaults(cls *schema.Class, body map[string]any) bson.D {
+	var d bson.D
+	for name, f := range cls.Fields {
+		if f.DefaultValue == nil {
+			continue
+		}
+		if v, ok := body[name]; ok && v != nil {
+			continue
+		}
+		if enc, err := storage.EncodeAtom(f.DefaultValue); err == nil {
+			if f.Type == schema.Pointer {
+				if m, ok := f.DefaultValue.(map[string]any); ok {
+					d = append(d, bson.E{Key: "_p_" + name, Value: m["className"].(string) + "$" + m["objectId"].(string)})
+				}
+				continue
+			}
+			d = append(d, bson.E{Key: name, Value: enc})
+		}
+	}
+	return d
+}
+
+func (c *Controller) applyRelations(ctx context.Context, className, id string, rels []storage.RelationOp) error {
+	for _, r := range rels {
+		coll := c.DB.Collection("_Join:" + r.Key + ":" + className)
+		for _, rid := range r.Add {
+			filter := bson.D{{Key: "relatedId", Value: rid}, {Key: "owningId", Value: id}}
+			n, err := coll.CountDocuments(ctx, filter)
+			if err != nil {
+				return c.dbError(ctx, err)
+			}
+			if n == 0 {
+				if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: bson.NewObjectID()}, {Key: "relatedId", Value: rid}, {Key: "owningId", Value: id}}); err != nil {
+					return c.dbError(ctx, err)
+				}
+			}
+		}
+		if len(r.Remove) > 0 {
+			ids := bson.A{}
+			for _, x := range r.Remove {
+				ids = append(ids, x)
+			}
+			if _, err := coll.DeleteMany(ctx, bson.D{{Key: "owningId", Value: id}, {Key: "relatedId", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
+				return c.dbError(ctx, err)
+			}
+		}
+	}
+	return nil
+}
+
+// aclFilter is the read or write clause for a non-master caller.
+func aclFilter(a *auth.Auth, key string) bson.E {
+	in := bson.A{nil}
+	for _, p := range a.Perms() {
+		in = append(in, p)
+	}
+	return bson.E{Key: key, Value: bson.D{{Key: "$in", Value: in}}}
+}
+
+// Update changes an object and answers {updatedAt, ...results of the operators}.
+func (c *Controller) Update(ctx context.Context, a *auth.Auth, className, id string, body map[string]any) (map[string]any, error) {
+	cls, err := c.classFor(ctx, a, className, true)
+	if err != nil {
+		return nil, err
+	}
+	w, err := storage.Encode(cls, body, false)
+	if err != nil {
+		return nil, err
+	}
+	if !cls.Exists() {
+		return nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
+	}
+	if cls, err = c.Schemas.AddFields(ctx, className, w.Fields, false); err != nil {
+		return nil, err
+	}
+	for name, f := range cls.Fields {
+		if v, ok := body[name]; ok && f.Required && (v == nil || isDeleteOp(v)) {
+			return nil, parse.Errorf(parse.RequiredField, "%s is required", name)
+		}
+	}
+	now := c.now()
+	w.Set = append(w.Set, bson.E{Key: "_updated_at", Value: bson.NewDateTimeFromTime(now)})
+	filter := bson.D{{Key: "_id", Value: id}}
+	coll := c.DB.Collection(className)
+	if c.SerializeWrites {
+		unlock := c.locks.lock(className + "\x00" + id)
+		defer unlock()
+		if !a.Master {
+			var cur bson.M
+			err := coll.FindOne(ctx, filter, optionsProjection(bson.D{{Key: "_wperm", Value: 1}})).Decode(&cur)
+			if errors.Is(err, mongo.ErrNoDocuments) {
+				return nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
+			} else if err != nil {
+				return nil, c.dbError(ctx, err)
+			}
+			if wp, ok := storage.Perms(cur, "_wperm"); !a.Allowed(wp, ok) {
+				return nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
+			}
+		}
+	} else if !a.Master {
+		filter = append(filter, aclFilter(a, "_wperm"))
+	}
+	var after bson.M
+	err = coll.FindOneAndUpdate(ctx, filter, w.Update(), findOneAndUpdateAfter()).Decode(&after)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
+	}
+	if err != nil {
+		return nil, c.dbError(ctx, err)
+	}
+	if err := c.applyRelations(ctx, className, id, w.Relations); err != nil {
+		return nil, err
+	}
+	out := map[string]any{"updatedAt": storage.FormatTime(now)}
+	if len(w.OpKeys) > 0 {
+		obj := storage.Decode(cls, after, c.FileURL)
+		for _, k := range w.OpKeys {
+			if v, ok := lookupPath(obj, k); ok {
+				out[k] = v
+			}
+		}
+	}
+	return out, nil
+}
+
+func isDeleteOp(v any) bool {
+	m, ok := v.(map[string]any)
+	return ok && m["__op"] == "Delete"
+}
+
+func lookupPath(obj map[string]any, path string) (any, bool) {
+	parts := strings.Split(path, ".")
+	var cur any = obj
+	for _, p := range parts {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[p]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// Delete removes an object.
+func (c *Controller) Delete(ctx context.Context, a *auth.Auth, className, id string) error {
+	cls, err := c.classFor(ctx, a, className, true)
+	if err != nil {
+		return err
+	}
+	if !cls.Exists() {
+		return parse.NewError(parse.ObjectNotFound, "Object not found.")
+	}
+	filter := bson.D{{Key: "_id", Value: id}}
+	coll := c.DB.Collection(className)
+	if c.SerializeWrites {
+		unlock := c.locks.lock(className + "\x00" + id)
+		defer unlock()
+		if !a.Master {
+			var cur bson.M
+			err := coll.FindOne(ctx, filter, optionsProjection(bson.D{{Key: "_wperm", Value: 1}})).Decode(&cur)
+			if errors.Is(err, mongo.ErrNoDocuments) {
+				return parse.NewError(parse.ObjectNotFound, "Object not found.")
+			} else if err != nil {
+				return c.dbError(ctx, err)
+			}
+			if wp, ok := storage.Perms(cur, "_wperm"); !a.Allowed(wp, ok) {
+				return parse.NewError(parse.ObjectNotFound, "Object not found.")
+			}
+		}
+	} else if !a.Master {
+		filter = append(filter, aclFilter(a, "_wperm"))
+	}
+	res, err := coll.DeleteOne(ctx, filter)
+	if err != nil {
+		return c.dbError(ctx, err)
+	}
+	if res.DeletedCount == 0 {
+		return parse.NewError(parse.ObjectNotFound, "Object not found.")
+	}
+	return nil
+}
+
+// keyedMutex serializes work per key.
+type keyedMutex struct {
+	mu sync.Mutex
+	m  map[string]*keyedEntry
+}
+
+type keyedEntry struct {
+	mu   sync.Mutex
+	refs int
+}
+
+func (k *keyedMutex) lock(key string) func() {
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = map[string]*keyedEntry{}
+	}
+	e := k.m[key]
+	if e == nil {
+		e = &keyedEntry{}
+		k.m[key] = e
+	}
+	e.refs++
+	k.mu.Unlock()
+	e.mu.Lock()
+	return func() {
+		e.mu.Unlock()
+		k.mu.Lock()
+		e.refs--
+		if e.refs == 0 {
+			delete(k.m, key)
+		}
+		k.mu.Unlock()
+	}
+}
+
+// dbError maps a database error to a Parse error; anything unexpected stays internal.
+// DBError maps a database error to a Parse error; anything unexpected stays internal.
+func (c *Controller) DBError(ctx context.Context, err error) error { return c.dbError(ctx, err) }
+
+func (c *Controller) dbError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := parse.As(err); ok {
+		return err
+	}
+	if mongo.IsDuplicateKeyError(err) {
+		return parse.NewError(parse.DuplicateValue, "A duplicate value for a field with unique values was provided")
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return parse.NewError(parse.Timeout, "The database did not answer in time.")
+	}
+	var ce mongo.CommandError
+	if errors.As(err, &ce) {
+		switch ce.Code {
+		case 2, 9, 14, 238, 51091, 51108, 17287, 16810, 291:
+			if c.Log != nil {
+				c.Log.WarnContext(ctx, "database rejected a query", "code", ce.Code, "err", ce.Message)
+			}
+			return parse.Errorf(parse.InvalidQuery, "The database (%s) cannot evaluate this query.", capsName(c.Caps))
+		}
+		if strings.Contains(ce.Message, "nested arrays") {
+			return parse.Errorf(parse.IncorrectType, "The database (%s) cannot store nested arrays (such as Polygon coordinates).", capsName(c.Caps))
+		}
+	}
+	var we mongo.WriteException
+	if errors.As(err, &we) {
+		for _, e := range we.WriteErrors {
+			if strings.Contains(e.Message, "nested arrays") {
+				return parse.Errorf(parse.IncorrectType, "The database (%s) cannot store nested arrays (such as Polygon coordinates).", capsName(c.Caps))
+			}
+		}
+	}
+	return err
+}
+
+func capsName(c query.Caps) string {
+	if c.Name == "" {
+		return "MongoDB"
+	}
+	return c.Name
+}

@@ -1,0 +1,452 @@
+package objects
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/parselambda/parselambda/shared/auth"
+	"github.com/parselambda/parselambda/shared/parse"
+	"github.com/parselambda/parselambda/shared/query"
+	"github.com/parselambda/parselambda/shared/schema"
+	"github.com/parselambda/parselambda/shared/storage"
+)
+
+func optionsProjection(p bson.D) options.Lister[options.FindOneOptions] {
+	return options.FindOne().SetProjection(p)
+}
+
+func findOneAndUpdateAfter() options.Lister[options.FindOneAndUpdateOptions] {
+	return options.FindOneAndUpdate().SetReturnDocument(options.After)
+}
+
+// Get reads one object by id. An object the caller may not read is "not found" (101).
+func (c *Controller) Get(ctx context.Context, a *auth.Auth, className, id string, opts query.Options) (map[string]any, error) {
+	cls, err := c.classFor(ctx, a, className, false)
+	if err != nil {
+		return nil, err
+	}
+	if !cls.Exists() {
+		return nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
+	}
+	fo := options.FindOne()
+	if p := query.Projection(cls, withIncludeKeys(opts)); p != nil {
+		fo.SetProjection(p)
+	}
+	// Only the _id goes to the database: the ACL is checked here, which gives the same answer and
+	// keeps the lookup on the _id index everywhere (FerretDB evaluates nothing else in SQL).
+	var doc bson.M
+	err = c.DB.Collection(className).FindOne(ctx, bson.D{{Key: "_id", Value: id}}, fo).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
+	}
+	if err != nil {
+		return nil, c.dbError(ctx, err)
+	}
+	if rp, ok := storage.Perms(doc, "_rperm"); !a.Allowed(rp, ok) {
+		return nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
+	}
+	objs := []map[string]any{storage.Decode(cls, doc, c.FileURL)}
+	if err := c.finish(ctx, a, cls, objs, opts); err != nil {
+		return nil, err
+	}
+	return objs[0], nil
+}
+
+// FindResult is the answer of a find.
+type FindResult struct {
+	Results []map[string]any
+	Count   *int64
+}
+
+// Find runs a query with the caller's rights.
+func (c *Controller) Find(ctx context.Context, a *auth.Auth, className string, opts query.Options) (*FindResult, error) {
+	cls, err := c.classFor(ctx, a, className, false)
+	if err != nil {
+		return nil, err
+	}
+	res := &FindResult{Results: []map[string]any{}}
+	if !cls.Exists() {
+		if opts.Count {
+			var zero int64
+			res.Count = &zero
+		}
+		return res, nil
+	}
+	filter, err := c.filter(ctx, a, cls, opts.Where)
+	if err != nil {
+		return nil, err
+	}
+	sort, err := query.Sort(cls, opts.Order)
+	if err != nil {
+		return nil, err
+	}
+	limit := opts.Limit
+	if limit < 0 {
+		limit = int64(c.Config.DefaultLimit)
+	}
+	if c.Config.MaxLimit > 0 && limit > int64(c.Config.MaxLimit) {
+		limit = int64(c.Config.MaxLimit)
+	}
+	if opts.Count {
+		n, err := c.DB.Collection(className).CountDocuments(ctx, filter)
+		if err != nil {
+			return nil, c.dbError(ctx, err)
+		}
+		res.Count = &n
+	}
+	if limit == 0 {
+		return res, nil
+	}
+	fo := options.Find().SetLimit(limit)
+	if opts.Skip > 0 {
+		fo.SetSkip(opts.Skip)
+	}
+	if sort != nil {
+		fo.SetSort(sort)
+	}
+	if p := query.Projection(cls, withIncludeKeys(opts)); p != nil {
+		fo.SetProjection(p)
+	}
+	if opts.Hint != nil && c.Caps.Name == "" {
+		fo.SetHint(opts.Hint)
+	}
+	cur, err := c.DB.Collection(className).Find(ctx, filter, fo)
+	if err != nil {
+		return nil, c.dbError(ctx, err)
+	}
+	var docs []bson.M
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, c.dbError(ctx, err)
+	}
+	res.Results = make([]map[string]any, len(docs))
+	for i, d := range docs {
+		res.Results[i] = storage.Decode(cls, d, c.FileURL)
+	}
+	if err := c.finish(ctx, a, cls, res.Results, opts); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Count answers the number of objects matching where.
+func (c *Controller) filter(ctx context.Context, a *auth.Auth, cls *schema.Class, where map[string]any) (bson.D, error) {
+	t := query.Translator{Class: cls, Resolver: &resolver{c: c, a: a}, Caps: c.Caps, Now: c.Now}
+	filter, err := t.Filter(ctx, where)
+	if err != nil {
+		return nil, err
+	}
+	if !a.Master {
+		filter = append(filter, aclFilter(a, "_rperm"))
+	}
+	return filter, nil
+}
+
+// withIncludeKeys adds the parents of dotted keys to keys.
+func withIncludeKeys(o query.Options) []string {
+	return o.Keys
+}
+
+// finish applies include, keys and excludeKeys to decoded objects.
+func (c *Controller) finish(ctx context.Context, a *auth.Auth, cls *schema.Class, objs []map[string]any, opts query.Options) error {
+	tree := includeTree{}
+	for _, in := range opts.Include {
+		if in != "*" {
+			tree.add(strings.Split(in, "."))
+		}
+	}
+	for _, k := range opts.Keys { // dotted keys force the include of their parents
+		parts := strings.Split(k, ".")
+		if len(parts) > 1 {
+			tree.add(parts[:len(parts)-1])
+		}
+	}
+	if opts.IncludeAll {
+		for name, f := range cls.Fields {
+			if f.Type == schema.Pointer {
+				tree.add([]string{name})
+			}
+		}
+	}
+	if len(tree) > 0 {
+		if err := c.include(ctx, a, objs, tree, 0); err != nil {
+			return err
+		}
+	}
+	if opts.Keys != nil {
+		kt := includeTree{}
+		for _, k := range opts.Keys {
+			kt.add(strings.Split(k, "."))
+		}
+		for _, o := range objs {
+			trimKeys(o, kt)
+		}
+	}
+	for _, k := range opts.ExcludeKeys {
+		for _, o := range objs {
+			removePath(o, strings.Split(k, "."))
+		}
+	}
+	return nil
+}
+
+var alwaysKeys = map[string]bool{"objectId": true, "createdAt": true, "updatedAt": true, "ACL": true, "__type": true, "className": true}
+
+func trimKeys(o map[string]any, kt includeTree) {
+	for k, v := range o {
+		if alwaysKeys[k] {
+			continue
+		}
+		sub, ok := kt[k]
+		if !ok {
+			delete(o, k)
+			continue
+		}
+		if len(sub) > 0 {
+			if m, ok := v.(map[string]any); ok && m["__type"] == "Object" {
+				trimKeys(m, sub)
+			}
+		}
+	}
+}
+
+func removePath(o map[string]any, p []string) {
+	if len(p) == 1 {
+		if !alwaysKeys[p[0]] {
+			delete(o, p[0])
+		}
+		return
+	}
+	if m, ok := o[p[0]].(map[string]any); ok {
+		removePath(m, p[1:])
+	}
+}
+
+type includeTree map[string]includeTree
+
+func (t includeTree) add(path []string) {
+	cur := t
+	for _, p := range path {
+		next, ok := cur[p]
+		if !ok {
+			next = includeTree{}
+			cur[p] = next
+		}
+		cur = next
+	}
+}
+
+type pointerRef struct {
+	holder map[string]any // the map holding the pointer
+	key    string
+	arr    []any // or the array holding it
+	idx    int
+}
+
+const maxIncludeDepth = 10
+
+// include replaces pointers on the paths of tree with the objects they point to, when the caller may
+// read them; pointers to objects the caller may not read are left as pointers.
+func (c *Controller) include(ctx context.Context, a *auth.Auth, objs []map[string]any, tree includeTree, depth int) error {
+	if depth > maxIncludeDepth {
+		return parse.NewError(parse.InvalidQuery, "include is nested too deeply")
+	}
+	keys := make([]string, 0, len(tree))
+	for k := range tree {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		byClass := map[string]map[string][]pointerRef{}
+		add := func(v any, ref pointerRef) {
+			p, ok := v.(map[string]any)
+			if !ok || p["__type"] != "Pointer" {
+				return
+			}
+			cn, _ := p["className"].(string)
+			id, _ := p["objectId"].(string)
+			if cn == "" || id == "" || !schema.ValidClassName(cn) {
+				return
+			}
+			if byClass[cn] == nil {
+				byClass[cn] = map[string][]pointerRef{}
+			}
+			byClass[cn][id] = append(byClass[cn][id], ref)
+		}
+		for _, o := range objs {
+			switch v := o[key].(type) {
+			case map[string]any:
+				add(v, pointerRef{holder: o, key: key})
+			case []any:
+				for i, x := range v {
+					add(x, pointerRef{arr: v, idx: i})
+				}
+			}
+		}
+		var next []map[string]any
+		classes := make([]string, 0, len(byClass))
+		for cn := range byClass {
+			classes = append(classes, cn)
+		}
+		sort.Strings(classes)
+		for _, cn := range classes {
+			refs := byClass[cn]
+			if MasterOnlyClasses[cn] && !a.Master {
+				continue
+			}
+			cls, err := c.Schemas.Get(ctx, cn)
+			if err != nil {
+				return err
+			}
+			ids := bson.A{}
+			for id := range refs {
+				ids = append(ids, id)
+			}
+			cur, err := c.DB.Collection(cn).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+			if err != nil {
+				return c.dbError(ctx, err)
+			}
+			var docs []bson.M
+			if err := cur.All(ctx, &docs); err != nil {
+				return c.dbError(ctx, err)
+			}
+			for _, d := range docs {
+				if rp, ok := storage.Perms(d, "_rperm"); !a.Allowed(rp, ok) {
+					continue
+				}
+				id, _ := d["_id"].(string)
+				for _, ref := range refs[id] {
+					obj := storage.Decode(cls, d, c.FileURL)
+					obj["__type"] = "Object"
+					obj["className"] = cn
+					if cn == "_User" {
+						delete(obj, "authData")
+					}
+					if ref.holder != nil {
+						ref.holder[ref.key] = obj
+					} else {
+						ref.arr[ref.idx] = obj
+					}
+					next = append(next, obj)
+				}
+			}
+		}
+		if sub := tree[key]; len(sub) > 0 && len(next) > 0 {
+			if err := c.include(ctx, a, next, sub, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// resolver answers subqueries and relation lookups for the query translator, with the caller's auth.
+type resolver struct {
+	c *Controller
+	a *auth.Auth
+}
+
+func (r *resolver) Select(ctx context.Context, className string, where map[string]any, key string) ([]any, error) {
+	cls, err := r.c.classFor(ctx, r.a, className, false)
+	if err != nil {
+		return nil, err
+	}
+	if !cls.Exists() {
+		return nil, nil
+	}
+	filter, err := r.c.filter(ctx, r.a, cls, where)
+	if err != nil {
+		return nil, err
+	}
+	stored := key
+	switch key {
+	case "objectId":
+		stored = "_id"
+	case "createdAt":
+		stored = "_created_at"
+	case "updatedAt":
+		stored = "_updated_at"
+	default:
+		if f, ok := cls.Field(key); ok && f.Type == schema.Pointer {
+			stored = "_p_" + key
+		}
+	}
+	cur, err := r.c.DB.Collection(className).Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: stored, Value: 1}}))
+	if err != nil {
+		return nil, r.c.dbError(ctx, err)
+	}
+	var docs []bson.M
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, r.c.dbError(ctx, err)
+	}
+	out := make([]any, 0, len(docs))
+	for _, d := range docs {
+		if v, ok := lookupBSON(d, stored); ok {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func lookupBSON(d bson.M, path string) (any, bool) {
+	var cur any = d
+	for _, p := range strings.Split(path, ".") {
+		switch m := cur.(type) {
+		case bson.M:
+			v, ok := m[p]
+			if !ok {
+				return nil, false
+			}
+			cur = v
+		case bson.D:
+			found := false
+			for _, e := range m {
+				if e.Key == p {
+					cur, found = e.Value, true
+					break
+				}
+			}
+			if !found {
+				return nil, false
+			}
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+func (r *resolver) RelatedIDs(ctx context.Context, owningClass, key, owningID string) ([]string, error) {
+	return r.c.joinIDs(ctx, "_Join:"+key+":"+owningClass, "owningId", bson.A{owningID}, "relatedId")
+}
+
+func (r *resolver) OwningIDs(ctx context.Context, owningClass, key string, relatedIDs []string) ([]string, error) {
+	a := bson.A{}
+	for _, id := range relatedIDs {
+		a = append(a, id)
+	}
+	return r.c.joinIDs(ctx, "_Join:"+key+":"+owningClass, "relatedId", a, "owningId")
+}
+
+func (c *Controller) joinIDs(ctx context.Context, coll, by string, in bson.A, want string) ([]string, error) {
+	cur, err := c.DB.Collection(coll).Find(ctx, bson.D{{Key: by, Value: bson.D{{Key: "$in", Value: in}}}}, options.Find().SetProjection(bson.D{{Key: want, Value: 1}}))
+	if err != nil {
+		return nil, c.dbError(ctx, err)
+	}
+	var docs []bson.M
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, c.dbError(ctx, err)
+	}
+	out := make([]string, 0, len(docs))
+	for _, d := range docs {
+		if s, ok := d[want].(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,635 @@
+// Package query turns Parse queries (where, order, keys, include, ...) into MongoDB filters and options
+// over Parse Server's storage format.
+package query
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/parselambda/parselambda/shared/parse"
+	"github.com/parselambda/parselambda/shared/schema"
+	"github.com/parselambda/parselambda/shared/storage"
+)
+
+// Caps says which query features the database evaluates.
+type Caps struct {
+	Geo  bool // $nearSphere, $geoWithin, $geoIntersects
+	Text bool // $text
+	Name string
+}
+
+// Resolver answers the parts of a query that need other reads: subqueries and relation tables.
+type Resolver interface {
+	// Select runs a query on class with the caller's rights and returns the stored values of key in
+	// the results (key "objectId" gives the ids).
+	Select(ctx context.Context, class string, where map[string]any, key string) ([]any, error)
+	// RelatedIDs returns the relatedId of the rows of _Join:key:owningClass whose owningId is owningID.
+	RelatedIDs(ctx context.Context, owningClass, key, owningID string) ([]string, error)
+	// OwningIDs returns the owningId of the rows whose relatedId is one of relatedIDs.
+	OwningIDs(ctx context.Context, owningClass, key string, relatedIDs []string) ([]string, error)
+}
+
+// Translator turns where clauses of one class into MongoDB filters.
+type Translator struct {
+	Class    *schema.Class
+	Resolver Resolver
+	Caps     Caps
+	Now      func() time.Time
+}
+
+var keyNameRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.]*$`)
+
+// Filter translates a where object.
+func (t *Translator) Filter(ctx context.Context, where map[string]any) (bson.D, error) {
+	return t.filter(ctx, where, 0)
+}
+
+const maxDepth = 20
+
+func (t *Translator) filter(ctx context.Context, where map[string]any, depth int) (bson.D, error) {
+	if depth > maxDepth {
+		return nil, parse.NewError(parse.InvalidQuery, "query is nested too deeply")
+	}
+	out := bson.D{}
+	var and bson.A
+	keys := make([]string, 0, len(where))
+	for k := range where {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		val := where[key]
+		switch key {
+		case "$or", "$and", "$nor":
+			arr, ok := val.([]any)
+			if !ok || len(arr) == 0 {
+				return nil, parse.Errorf(parse.InvalidQuery, "Bad %s format - use an array of at least 1 value.", key)
+			}
+			subs := bson.A{}
+			for _, x := range arr {
+				m, ok := x.(map[string]any)
+				if !ok {
+					return nil, parse.Errorf(parse.InvalidQuery, "Bad %s format - use an array of query objects.", key)
+				}
+				f, err := t.filter(ctx, m, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				subs = append(subs, f)
+			}
+			and = append(and, bson.D{{Key: key, Value: subs}})
+			continue
+		case "$relatedTo":
+			f, err := t.relatedTo(ctx, val)
+			if err != nil {
+				return nil, err
+			}
+			and = append(and, f)
+			continue
+		case "$text":
+			return nil, t.unsupported("$text")
+		}
+		if !keyNameRE.MatchString(key) {
+			return nil, parse.Errorf(parse.InvalidKeyName, "Invalid key name: %s", key)
+		}
+		clauses, err := t.keyConstraint(ctx, key, val, depth)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range clauses {
+			if len(c) == 1 && !hasKey(out, c[0].Key) {
+				out = append(out, c[0])
+			} else {
+				and = append(and, c)
+			}
+		}
+	}
+	if len(and) > 0 {
+		out = append(out, bson.E{Key: "$and", Value: and})
+	}
+	return out, nil
+}
+
+func hasKey(d bson.D, k string) bool {
+	for _, e := range d {
+		if e.Key == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *Translator) unsupported(op string) error {
+	name := t.Caps.Name
+	if name == "" {
+		name = "this database"
+	}
+	return parse.Errorf(parse.InvalidQuery, "%s queries are not supported on %s (see the README's table of operators per database)", op, name)
+}
+
+// storedKey maps a REST key to its stored column.
+func (t *Translator) storedKey(key string) (string, schema.Field) {
+	switch key {
+	case "objectId":
+		return "_id", schema.Field{Type: schema.String}
+	case "createdAt":
+		return "_created_at", schema.Field{Type: schema.Date}
+	case "updatedAt":
+		return "_updated_at", schema.Field{Type: schema.Date}
+	}
+	if strings.HasPrefix(key, "authData.") && t.Class.Name == "_User" {
+		rest := strings.TrimPrefix(key, "authData.")
+		return "_auth_data_" + rest, schema.Field{}
+	}
+	f, ok := t.Class.Field(key)
+	if ok && f.Type == schema.Pointer {
+		return "_p_" + key, f
+	}
+	return key, f
+}
+
+func isPointer(v any) (string, string, bool) {
+	m, ok := v.(map[string]any)
+	if !ok || m["__type"] != "Pointer" {
+		return "", "", false
+	}
+	cn, _ := m["className"].(string)
+	id, _ := m["objectId"].(string)
+	return cn, id, cn != "" && id != ""
+}
+
+// value encodes a comparison value for a stored column.
+func (t *Translator) value(f schema.Field, stored string, v any) (any, error) {
+	if cn, id, ok := isPointer(v); ok && strings.HasPrefix(stored, "_p_") {
+		return cn + "$" + id, nil
+	}
+	if m, ok := v.(map[string]any); ok {
+		if _, isOp := m["__op"]; isOp {
+			return nil, parse.NewError(parse.InvalidJSON, "operators are not allowed in queries")
+		}
+		if m["__type"] == "GeoPoint" && f.Type == schema.GeoPoint {
+			return storage.EncodeAtom(v)
+		}
+	}
+	if s, ok := v.(string); ok && f.Type == schema.Date && stored != "_id" {
+		if tm, ok := storage.ParseTime(s); ok {
+			return bson.NewDateTimeFromTime(tm), nil
+		}
+	}
+	return storage.EncodeAtom(v)
+}
+
+func (t *Translator) keyConstraint(ctx context.Context, key string, val any, depth int) ([]bson.D, error) {
+	stored, f := t.storedKey(key)
+	if _, _, ok := isPointer(val); ok && f.Type == "" && !strings.Contains(key, ".") {
+		stored = "_p_" + key
+	}
+	m, isMap := val.(map[string]any)
+	if !isMap || !hasOperator(m) {
+		if f.Type == schema.Relation {
+			if _, id, ok := isPointer(val); ok {
+				ids, err := t.Resolver.OwningIDs(ctx, t.Class.Name, key, []string{id})
+				if err != nil {
+					return nil, err
+				}
+				return []bson.D{{{Key: "_id", Value: bson.D{{Key: "$in", Value: strSlice(ids)}}}}}, nil
+			}
+		}
+		enc, err := t.value(f, stored, val)
+		if err != nil {
+			return nil, err
+		}
+		return []bson.D{{{Key: stored, Value: enc}}}, nil
+	}
+	cond := bson.D{}
+	var extra []bson.D
+	var relTime bool
+	opKeys := make([]string, 0, len(m))
+	for k := range m {
+		opKeys = append(opKeys, k)
+	}
+	sort.Strings(opKeys)
+	for _, op := range opKeys {
+		arg := m[op]
+		switch op {
+		case "$lt", "$lte", "$gt", "$gte", "$ne", "$eq":
+			if am, ok := arg.(map[string]any); ok && am["$relativeTime"] != nil {
+				if f.Type != schema.Date {
+					return nil, parse.NewError(parse.InvalidJSON, "$relativeTime can only be used with Date fields")
+				}
+				if op == "$ne" || op == "$eq" {
+					return nil, parse.Errorf(parse.InvalidJSON, "%s $relativeTime is not supported", op)
+				}
+				s, _ := am["$relativeTime"].(string)
+				tm, err := RelativeTime(s, t.now())
+				if err != nil {
+					return nil, err
+				}
+				cond = append(cond, bson.E{Key: op, Value: bson.NewDateTimeFromTime(tm)})
+				relTime = true
+				continue
+			}
+			enc, err := t.value(f, stored, arg)
+			if err != nil {
+				return nil, err
+			}
+			cond = append(cond, bson.E{Key: op, Value: enc})
+		case "$in", "$nin":
+			arr, ok := arg.([]any)
+			if !ok {
+				return nil, parse.Errorf(parse.InvalidJSON, "bad %s value", op)
+			}
+			enc := bson.A{}
+			for _, x := range arr {
+				e, err := t.value(f, stored, x)
+				if err != nil {
+					return nil, err
+				}
+				enc = append(enc, e)
+			}
+			if f.Type == schema.Relation && op == "$in" {
+				var ids []string
+				for _, x := range arr {
+					if _, id, ok := isPointer(x); ok {
+						ids = append(ids, id)
+					}
+				}
+				owning, err := t.Resolver.OwningIDs(ctx, t.Class.Name, key, ids)
+				if err != nil {
+					return nil, err
+				}
+				extra = append(extra, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: strSlice(owning)}}}})
+				continue
+			}
+			cond = append(cond, bson.E{Key: op, Value: enc})
+		case "$exists":
+			b, ok := arg.(bool)
+			if !ok {
+				return nil, parse.NewError(parse.InvalidJSON, "$exists needs a boolean")
+			}
+			cond = append(cond, bson.E{Key: "$exists", Value: b})
+		case "$all":
+			arr, ok := arg.([]any)
+			if !ok {
+				return nil, parse.NewError(parse.InvalidJSON, "bad $all value")
+			}
+			if len(arr) > 0 && isRegexObj(arr[0]) {
+				// containsAllStartingWith: every element must be a regex; FerretDB answers $all with
+				// regexes wrongly, so each becomes an $elemMatch.
+				for _, x := range arr {
+					rm, ok := x.(map[string]any)
+					if !ok || !isRegexObj(x) {
+						return nil, parse.NewError(parse.InvalidJSON, "All $all values must be of regex type or none")
+					}
+					re, err := regexCond(rm["$regex"], rm["$options"])
+					if err != nil {
+						return nil, err
+					}
+					extra = append(extra, bson.D{{Key: stored, Value: bson.D{{Key: "$elemMatch", Value: re}}}})
+				}
+				continue
+			}
+			enc := bson.A{}
+			for _, x := range arr {
+				if isRegexObj(x) {
+					return nil, parse.NewError(parse.InvalidJSON, "All $all values must be of regex type or none")
+				}
+				e, err := t.value(f, stored, x)
+				if err != nil {
+					return nil, err
+				}
+				enc = append(enc, e)
+			}
+			cond = append(cond, bson.E{Key: "$all", Value: enc})
+		case "$containedBy":
+			arr, ok := arg.([]any)
+			if !ok {
+				return nil, parse.NewError(parse.InvalidJSON, "bad $containedBy: should be an array")
+			}
+			enc := bson.A{}
+			for _, x := range arr {
+				e, err := t.value(f, stored, x)
+				if err != nil {
+					return nil, err
+				}
+				enc = append(enc, e)
+			}
+			// {$not: {$elemMatch: {$nin}}} is answered wrongly by FerretDB; $nor is the same on MongoDB.
+			extra = append(extra, bson.D{{Key: "$nor", Value: bson.A{bson.D{{Key: stored, Value: bson.D{{Key: "$elemMatch", Value: bson.D{{Key: "$nin", Value: enc}}}}}}}}})
+		case "$regex":
+			re, err := regexCond(arg, m["$options"])
+			if err != nil {
+				return nil, err
+			}
+			cond = append(cond, re...)
+		case "$options":
+			if _, ok := m["$regex"]; !ok {
+				return nil, parse.NewError(parse.InvalidQuery, "$options needs $regex")
+			}
+		case "$inQuery", "$notInQuery":
+			sub, ok := arg.(map[string]any)
+			if !ok {
+				return nil, parse.Errorf(parse.InvalidQuery, "improper usage of %s", op)
+			}
+			cn, _ := sub["className"].(string)
+			w, _ := sub["where"].(map[string]any)
+			if cn == "" {
+				return nil, parse.Errorf(parse.InvalidQuery, "improper usage of %s", op)
+			}
+			if err := schema.CheckClassName(cn); err != nil {
+				return nil, err
+			}
+			ids, err := t.Resolver.Select(ctx, cn, w, "objectId")
+			if err != nil {
+				return nil, err
+			}
+			vals := bson.A{}
+			for _, id := range ids {
+				s, _ := id.(string)
+				if strings.HasPrefix(stored, "_p_") {
+					vals = append(vals, cn+"$"+s)
+				} else {
+					vals = append(vals, bson.D{{Key: "__type", Value: "Pointer"}, {Key: "className", Value: cn}, {Key: "objectId", Value: s}})
+				}
+			}
+			if op == "$inQuery" {
+				cond = append(cond, bson.E{Key: "$in", Value: vals})
+			} else {
+				cond = append(cond, bson.E{Key: "$nin", Value: vals})
+			}
+		case "$select", "$dontSelect":
+			sel, ok := arg.(map[string]any)
+			q, _ := sel["query"].(map[string]any)
+			k, _ := sel["key"].(string)
+			cn, _ := q["className"].(string)
+			if !ok || q == nil || k == "" || cn == "" {
+				return nil, parse.Errorf(parse.InvalidQuery, "improper usage of %s", op)
+			}
+			if err := schema.CheckClassName(cn); err != nil {
+				return nil, err
+			}
+			w, _ := q["where"].(map[string]any)
+			vals, err := t.Resolver.Select(ctx, cn, w, k)
+			if err != nil {
+				return nil, err
+			}
+			arr := bson.A{}
+			for _, v := range vals {
+				if s, ok := v.(string); ok && strings.HasPrefix(stored, "_p_") && strings.Contains(s, "$") {
+					arr = append(arr, s)
+					continue
+				}
+				arr = append(arr, v)
+			}
+			if op == "$select" {
+				cond = append(cond, bson.E{Key: "$in", Value: arr})
+			} else {
+				cond = append(cond, bson.E{Key: "$nin", Value: arr})
+			}
+		case "$nearSphere", "$maxDistance", "$maxDistanceInRadians", "$maxDistanceInKilometers", "$maxDistanceInMiles", "$within", "$geoWithin", "$geoIntersects", "$centerSphere", "$box", "$polygon", "$point":
+			if !t.Caps.Geo {
+				return nil, t.unsupported(op)
+			}
+			g, err := geoConstraint(m)
+			if err != nil {
+				return nil, err
+			}
+			return []bson.D{{{Key: stored, Value: g}}}, nil
+		case "$text", "$search":
+			return nil, t.unsupported("$text")
+		case "$size", "$type", "$mod", "$not", "$elemMatch":
+			return nil, parse.Errorf(parse.InvalidJSON, "bad constraint: %s", op)
+		default:
+			return nil, parse.Errorf(parse.InvalidJSON, "bad constraint: %s", op)
+		}
+	}
+	_ = relTime
+	out := extra
+	if len(cond) > 0 {
+		out = append([]bson.D{{{Key: stored, Value: cond}}}, out...)
+	}
+	return out, nil
+}
+
+func strSlice(ids []string) bson.A {
+	a := make(bson.A, len(ids))
+	for i, s := range ids {
+		a[i] = s
+	}
+	return a
+}
+
+func hasOperator(m map[string]any) bool {
+	for k := range m {
+		if strings.HasPrefix(k, "$") {
+			return true
+		}
+	}
+	return false
+}
+
+func isRegexObj(v any) bool {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return false
+	}
+	_, ok = m["$regex"]
+	return ok
+}
+
+// regexCond validates a $regex and its options. Go's RE2 rejects a few PCRE constructs that MongoDB
+// accepts; those pass through to the database unchanged.
+func regexCond(re, opts any) (bson.D, error) {
+	s, ok := re.(string)
+	if !ok {
+		return nil, parse.NewError(parse.InvalidQuery, "bad $regex: should be a string")
+	}
+	d := bson.D{{Key: "$regex", Value: s}}
+	if opts != nil {
+		o, ok := opts.(string)
+		if !ok || strings.Trim(o, "imxs") != "" {
+			return nil, parse.NewError(parse.InvalidQuery, "bad $options: only i, m, x and s are allowed")
+		}
+		if o != "" {
+			d = append(d, bson.E{Key: "$options", Value: o})
+		}
+	}
+	return d, nil
+}
+
+func (t *Translator) relatedTo(ctx context.Context, v any) (bson.D, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, parse.NewError(parse.InvalidJSON, "bad $relatedTo")
+	}
+	cn, id, ok := isPointer(m["object"])
+	key, _ := m["key"].(string)
+	if !ok || key == "" {
+		return nil, parse.NewError(parse.InvalidJSON, "bad $relatedTo: needs object (a Pointer) and key")
+	}
+	if err := schema.CheckClassName(cn); err != nil {
+		return nil, err
+	}
+	ids, err := t.Resolver.RelatedIDs(ctx, cn, key, id)
+	if err != nil {
+		return nil, err
+	}
+	return bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: strSlice(ids)}}}}, nil
+}
+
+func (t *Translator) now() time.Time {
+	if t.Now != nil {
+		return t.Now()
+	}
+	return time.Now()
+}
+
+// RelativeTime reads Parse's "3 days ago", "in 2 hours", "now".
+func RelativeTime(s string, now time.Time) (time.Time, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "now" {
+		return now, nil
+	}
+	parts := strings.Fields(s)
+	future, past := false, false
+	if len(parts) > 0 && parts[0] == "in" {
+		future, parts = true, parts[1:]
+	}
+	if len(parts) > 0 && parts[len(parts)-1] == "ago" {
+		past, parts = true, parts[:len(parts)-1]
+	}
+	if future == past {
+		return time.Time{}, parse.NewError(parse.InvalidJSON, "Time should either start with 'in' or end with 'ago'")
+	}
+	if len(parts)%2 != 0 || len(parts) == 0 {
+		return time.Time{}, parse.NewError(parse.InvalidJSON, "Invalid time string. Dangling unit or number.")
+	}
+	var total time.Duration
+	for i := 0; i < len(parts); i += 2 {
+		n, err := strconv.ParseFloat(parts[i], 64)
+		if err != nil {
+			return time.Time{}, parse.Errorf(parse.InvalidJSON, "'%s' is not an integer.", parts[i])
+		}
+		var unit time.Duration
+		switch strings.TrimSuffix(parts[i+1], "s") {
+		case "yr", "year":
+			unit = 365 * 24 * time.Hour
+		case "wk", "week":
+			unit = 7 * 24 * time.Hour
+		case "d", "day":
+			unit = 24 * time.Hour
+		case "hr", "hour":
+			unit = time.Hour
+		case "min", "minute":
+			unit = time.Minute
+		case "sec", "second":
+			unit = time.Second
+		default:
+			return time.Time{}, parse.Errorf(parse.InvalidJSON, "Invalid interval: '%s'", parts[i+1])
+		}
+		total += time.Duration(n * float64(unit))
+	}
+	if past {
+		return now.Add(-total), nil
+	}
+	return now.Add(total), nil
+}
+
+// geoConstraint builds MongoDB's form of Parse's geo constraints (for databases that have them).
+func geoConstraint(m map[string]any) (bson.D, error) {
+	point := func(v any) (bson.A, error) {
+		pm, ok := v.(map[string]any)
+		if !ok || pm["__type"] != "GeoPoint" {
+			return nil, parse.NewError(parse.InvalidJSON, "bad GeoPoint")
+		}
+		lat, _ := storage.ToFloat(pm["latitude"])
+		lng, _ := storage.ToFloat(pm["longitude"])
+		return bson.A{lng, lat}, nil
+	}
+	out := bson.D{}
+	if ns, ok := m["$nearSphere"]; ok {
+		p, err := point(ns)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, bson.E{Key: "$nearSphere", Value: p})
+		for k, div := range map[string]float64{"$maxDistance": 1, "$maxDistanceInRadians": 1, "$maxDistanceInKilometers": 6371.0, "$maxDistanceInMiles": 3958.8} {
+			if v, ok := m[k]; ok {
+				f, ok := storage.ToFloat(v)
+				if !ok {
+					return nil, parse.NewError(parse.InvalidJSON, "bad $maxDistance")
+				}
+				out = append(out, bson.E{Key: "$maxDistance", Value: f / div})
+			}
+		}
+	}
+	if w, ok := m["$within"].(map[string]any); ok {
+		box, _ := w["$box"].([]any)
+		if len(box) != 2 {
+			return nil, parse.NewError(parse.InvalidJSON, "malformatted $within arg")
+		}
+		a, err := point(box[0])
+		if err != nil {
+			return nil, err
+		}
+		b, err := point(box[1])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, bson.E{Key: "$within", Value: bson.D{{Key: "$box", Value: bson.A{a, b}}}})
+	}
+	if g, ok := m["$geoWithin"].(map[string]any); ok {
+		if poly, ok := g["$polygon"].([]any); ok {
+			pts := bson.A{}
+			for _, p := range poly {
+				pt, err := point(p)
+				if err != nil {
+					if arr, ok := p.([]any); ok && len(arr) == 2 {
+						lat, _ := storage.ToFloat(arr[0])
+						lng, _ := storage.ToFloat(arr[1])
+						pt = bson.A{lng, lat}
+					} else {
+						return nil, err
+					}
+				}
+				pts = append(pts, pt)
+			}
+			out = append(out, bson.E{Key: "$geoWithin", Value: bson.D{{Key: "$polygon", Value: pts}}})
+		} else if cs, ok := g["$centerSphere"].([]any); ok && len(cs) == 2 {
+			p, err := point(cs[0])
+			if err != nil {
+				if arr, ok := cs[0].([]any); ok && len(arr) == 2 {
+					p = bson.A{arr[0], arr[1]}
+				} else {
+					return nil, err
+				}
+			}
+			r, _ := storage.ToFloat(cs[1])
+			out = append(out, bson.E{Key: "$geoWithin", Value: bson.D{{Key: "$centerSphere", Value: bson.A{p, r}}}})
+		}
+	}
+	if g, ok := m["$geoIntersects"].(map[string]any); ok {
+		p, err := point(g["$point"])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, bson.E{Key: "$geoIntersects", Value: bson.D{{Key: "$geometry", Value: bson.D{{Key: "type", Value: "Point"}, {Key: "coordinates", Value: p}}}}})
+	}
+	if len(out) == 0 {
+		return nil, parse.NewError(parse.InvalidJSON, "bad geo constraint")
+	}
+	return out, nil
+}
+
+var _ = math.Pi
+var _ = fmt.Sprintf
+var _ json.Number

@@ -1,0 +1,106 @@
+// Package rest is the HTTP face of the engine: the Parse REST protocol (headers, the JS SDK's
+// POST-with-_method bodies, CORS, the {code,error} envelope), one http.Handler per endpoint family and
+// one that mounts them all under the mount path.
+package rest
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/parselambda/parselambda/shared/config"
+	"github.com/parselambda/parselambda/shared/families"
+	"github.com/parselambda/parselambda/shared/objects"
+	"github.com/parselambda/parselambda/shared/query"
+	"github.com/parselambda/parselambda/shared/schema"
+)
+
+// Options build an App.
+type Options struct {
+	Config config.Config
+	DB     *mongo.Database
+	Log    *slog.Logger
+	// Caps describes the database; see DetectCaps.
+	Caps query.Caps
+	// SerializeWrites: see objects.Controller.
+	SerializeWrites bool
+	// SchemaTTL bounds how stale the schema cache may be (default 5 s, as Parse Server's cacheTTL).
+	SchemaTTL time.Duration
+}
+
+// App is the engine for one Parse app.
+type App struct {
+	cfg     config.Config
+	db      *mongo.Database
+	log     *slog.Logger
+	schemas *schema.Store
+	objects *objects.Controller
+	routes  []route
+	auth    *authResolver
+}
+
+// New builds the engine over a connected database.
+func New(o Options) *App {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.SchemaTTL == 0 {
+		o.SchemaTTL = 5 * time.Second
+	}
+	a := &App{cfg: o.Config, db: o.DB, log: o.Log}
+	a.schemas = schema.NewStore(o.DB, o.SchemaTTL)
+	a.objects = &objects.Controller{DB: o.DB, Schemas: a.schemas, Config: o.Config, Caps: o.Caps, Log: o.Log, SerializeWrites: o.SerializeWrites}
+	a.auth = &authResolver{db: o.DB}
+	a.routes = a.buildRoutes()
+	return a
+}
+
+// Handler serves every family under the mount path.
+func (a *App) Handler() http.Handler {
+	return a.serve(nil)
+}
+
+// FamilyHandler serves one family (for its Lambda function). Paths of other families answer 404.
+func (a *App) FamilyHandler(name string) http.Handler {
+	f, ok := families.ByName(name)
+	if !ok {
+		panic("unknown family " + name) // a programming error in a main package, caught by its test
+	}
+	allowed := map[string]bool{}
+	for _, p := range f.Prefixes {
+		allowed[p] = true
+	}
+	return a.serve(allowed)
+}
+
+// Ping checks the database.
+func (a *App) Ping(ctx context.Context) error {
+	return a.db.Client().Ping(ctx, nil)
+}
+
+// DetectCaps asks the server what it is: FerretDB reports ferretdbVersion in buildInfo.
+func DetectCaps(ctx context.Context, c *mongo.Client) query.Caps {
+	var info struct {
+		Version         string `bson:"version"`
+		FerretDBVersion string `bson:"ferretdbVersion"`
+	}
+	err := c.Database("admin").RunCommand(ctx, map[string]any{"buildInfo": 1}).Decode(&info)
+	if err == nil && info.FerretDBVersion != "" {
+		name := "FerretDB"
+		if info.FerretDBVersion != "unknown" {
+			name += " " + info.FerretDBVersion
+		}
+		return query.Caps{Name: name}
+	}
+	return query.Caps{Geo: true, Text: true}
+}
+
+func firstSegment(p string) string {
+	p = strings.TrimPrefix(p, "/")
+	seg, _, _ := strings.Cut(p, "/")
+	return seg
+}

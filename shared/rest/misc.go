@@ -1,0 +1,93 @@
+package rest
+
+import (
+	"context"
+	"strings"
+
+	"github.com/parselambda/parselambda/shared/parse"
+)
+
+// Version is the server's version, reported by /serverInfo.
+const Version = "0.1.0"
+
+func (a *App) health(ctx context.Context, req *Request) (*Response, error) {
+	return reply(map[string]any{"status": "ok"})
+}
+
+func (a *App) serverInfo(ctx context.Context, req *Request) (*Response, error) {
+	return reply(map[string]any{
+		"parseServerVersion": "parselambda-" + Version,
+		"features": map[string]any{
+			"globalConfig": map[string]any{"create": false, "read": false, "update": false, "delete": false},
+			"hooks":        map[string]any{"create": false, "read": false, "update": false, "delete": false},
+			"cloudCode":    map[string]any{"jobs": false},
+			"logs":         map[string]any{"level": false, "size": false, "order": false, "until": false, "from": false},
+			"push":         map[string]any{"immediatePush": false, "scheduledPush": false, "storedPushData": false, "pushAudiences": false, "localization": false},
+			"schemas":      map[string]any{"addField": true, "removeField": true, "addClass": true, "removeClass": true, "clearAllDataFromClass": true, "exportClass": false, "editClassLevelPermissions": true, "editPointerPermissions": true},
+		},
+	})
+}
+
+// batch runs sub-requests with the caller's auth, in order, and answers one result per request.
+func (a *App) batch(ctx context.Context, req *Request) (*Response, error) {
+	raw, ok := req.Body["requests"].([]any)
+	if !ok {
+		return nil, parse.NewError(parse.InvalidJSON, "requests must be an array")
+	}
+	if len(raw) > a.cfg.BatchLimit {
+		return nil, parse.Errorf(parse.RequestLimitExceeded, "A batch may hold at most %d requests; this one has %d.", a.cfg.BatchLimit, len(raw))
+	}
+	type sub struct {
+		method, path string
+		body         map[string]any
+	}
+	subs := make([]sub, 0, len(raw))
+	for _, x := range raw {
+		m, ok := x.(map[string]any)
+		if !ok {
+			return nil, parse.NewError(parse.InvalidJSON, "each batch request must be an object")
+		}
+		method, _ := m["method"].(string)
+		path, _ := m["path"].(string)
+		method = strings.ToUpper(method)
+		switch method {
+		case "GET", "POST", "PUT", "DELETE":
+		default:
+			return nil, parse.NewError(parse.InvalidJSON, "cannot route batch path "+path)
+		}
+		mount := a.cfg.MountPath
+		if !strings.HasPrefix(path, mount+"/") {
+			return nil, parse.NewError(parse.InvalidJSON, "cannot route batch path "+path)
+		}
+		p := strings.TrimPrefix(path, mount)
+		if seg := firstSegment(p); seg == "batch" {
+			return nil, parse.NewError(parse.InvalidJSON, "cannot route batch path "+path)
+		}
+		var body map[string]any
+		if b, ok := m["body"].(map[string]any); ok {
+			body = b
+		} else if m["body"] != nil {
+			return nil, parse.NewError(parse.InvalidJSON, "batch request bodies must be objects")
+		}
+		subs = append(subs, sub{method: method, path: p, body: body})
+	}
+	out := make([]any, len(subs))
+	for i, s := range subs {
+		sr := &Request{Method: s.method, Path: s.path, Body: s.body, Auth: req.Auth, Header: req.Header, ID: req.ID, Context: req.Context, Version: req.Version}
+		if s.method == "GET" && s.body == nil {
+			sr.Body = map[string]any{}
+		}
+		resp, err := a.dispatch(ctx, sr)
+		if err != nil {
+			status, body := a.errorBody(ctx, err)
+			_ = status
+			if _, has := body["code"]; !has {
+				body = map[string]any{"code": parse.OperationForbidden, "error": body["error"]}
+			}
+			out[i] = map[string]any{"error": body}
+			continue
+		}
+		out[i] = map[string]any{"success": resp.Body}
+	}
+	return reply(out)
+}
