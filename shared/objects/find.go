@@ -78,7 +78,7 @@ func (c *Controller) Find(ctx context.Context, a *auth.Auth, className string, o
 		}
 		return res, nil
 	}
-	filter, err := c.filter(ctx, a, cls, opts.Where)
+	filter, engine, err := c.filter(ctx, a, cls, opts.Where)
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +92,9 @@ func (c *Controller) Find(ctx context.Context, a *auth.Auth, className string, o
 	}
 	if c.Config.MaxLimit > 0 && limit > int64(c.Config.MaxLimit) {
 		limit = int64(c.Config.MaxLimit)
+	}
+	if len(engine) > 0 {
+		return c.findInEngine(ctx, a, cls, opts, filter, engine, sort, limit)
 	}
 	if opts.Count {
 		n, err := c.DB.Collection(className).CountDocuments(ctx, filter)
@@ -134,17 +137,80 @@ func (c *Controller) Find(ctx context.Context, a *auth.Auth, className string, o
 	return res, nil
 }
 
-// Count answers the number of objects matching where.
-func (c *Controller) filter(ctx context.Context, a *auth.Auth, cls *schema.Class, where map[string]any) (bson.D, error) {
+// filter translates where for the database, with the ACL clause; engine holds the clauses the
+// database cannot evaluate (see query.Translator.Engine).
+func (c *Controller) filter(ctx context.Context, a *auth.Auth, cls *schema.Class, where map[string]any) (bson.D, []bson.D, error) {
 	t := query.Translator{Class: cls, Resolver: &resolver{c: c, a: a}, Caps: c.Caps, Now: c.Now}
 	filter, err := t.Filter(ctx, where)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !a.Master {
 		filter = append(filter, aclFilter(a, "_rperm"))
 	}
-	return filter, nil
+	return filter, t.Engine, nil
+}
+
+// matchAll fetches what the database filter selects (sorted) and keeps the documents the engine
+// clauses match.
+func (c *Controller) matchAll(ctx context.Context, className string, filter bson.D, engine []bson.D, sort bson.D) ([]bson.M, error) {
+	fo := options.Find()
+	if sort != nil {
+		fo.SetSort(sort)
+	}
+	cur, err := c.DB.Collection(className).Find(ctx, filter, fo)
+	if err != nil {
+		return nil, c.dbError(ctx, err)
+	}
+	defer cur.Close(ctx)
+	var out []bson.M
+	for cur.Next(ctx) {
+		var d bson.M
+		if err := cur.Decode(&d); err != nil {
+			return nil, c.dbError(ctx, err)
+		}
+		keep := true
+		for _, e := range engine {
+			if !query.Match(e, d) {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			out = append(out, d)
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return nil, c.dbError(ctx, err)
+	}
+	return out, nil
+}
+
+func (c *Controller) findInEngine(ctx context.Context, a *auth.Auth, cls *schema.Class, opts query.Options, filter bson.D, engine []bson.D, sort bson.D, limit int64) (*FindResult, error) {
+	docs, err := c.matchAll(ctx, cls.Name, filter, engine, sort)
+	if err != nil {
+		return nil, err
+	}
+	res := &FindResult{Results: []map[string]any{}}
+	if opts.Count {
+		n := int64(len(docs))
+		res.Count = &n
+	}
+	if opts.Skip >= int64(len(docs)) {
+		docs = nil
+	} else {
+		docs = docs[opts.Skip:]
+	}
+	if int64(len(docs)) > limit {
+		docs = docs[:limit]
+	}
+	for _, d := range docs {
+		res.Results = append(res.Results, storage.Decode(cls, d, c.FileURL))
+	}
+	if err := c.finish(ctx, a, cls, res.Results, opts); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // withIncludeKeys adds the parents of dotted keys to keys.
@@ -359,7 +425,7 @@ func (r *resolver) Select(ctx context.Context, className string, where map[strin
 	if !cls.Exists() {
 		return nil, nil
 	}
-	filter, err := r.c.filter(ctx, r.a, cls, where)
+	filter, engine, err := r.c.filter(ctx, r.a, cls, where)
 	if err != nil {
 		return nil, err
 	}
@@ -376,13 +442,19 @@ func (r *resolver) Select(ctx context.Context, className string, where map[strin
 			stored = "_p_" + key
 		}
 	}
-	cur, err := r.c.DB.Collection(className).Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: stored, Value: 1}}))
-	if err != nil {
-		return nil, r.c.dbError(ctx, err)
-	}
 	var docs []bson.M
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, r.c.dbError(ctx, err)
+	if len(engine) > 0 {
+		if docs, err = r.c.matchAll(ctx, className, filter, engine, nil); err != nil {
+			return nil, err
+		}
+	} else {
+		cur, err := r.c.DB.Collection(className).Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: stored, Value: 1}}))
+		if err != nil {
+			return nil, r.c.dbError(ctx, err)
+		}
+		if err := cur.All(ctx, &docs); err != nil {
+			return nil, r.c.dbError(ctx, err)
+		}
 	}
 	out := make([]any, 0, len(docs))
 	for _, d := range docs {

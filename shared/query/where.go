@@ -24,8 +24,14 @@ import (
 type Caps struct {
 	Geo  bool // $nearSphere, $geoWithin, $geoIntersects
 	Text bool // $text
-	Name string
+	// ElemMatchNin: {$elemMatch: {$nin: [...]}} is answered right (containedBy). FerretDB 1.x gets it
+	// wrong silently, so the engine evaluates containedBy there.
+	ElemMatchNin bool
+	Name         string
 }
+
+// MongoDB is what MongoDB and DocumentDB evaluate.
+var MongoDB = Caps{Geo: true, Text: true, ElemMatchNin: true}
 
 // Resolver answers the parts of a query that need other reads: subqueries and relation tables.
 type Resolver interface {
@@ -44,13 +50,33 @@ type Translator struct {
 	Resolver Resolver
 	Caps     Caps
 	Now      func() time.Time
+
+	// Engine holds the top-level clauses the database cannot evaluate, after Filter: the caller
+	// evaluates them with Match on the documents the database returns.
+	Engine     []bson.D
+	engineHits int
 }
 
 var keyNameRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.]*$`)
 
 // Filter translates a where object.
 func (t *Translator) Filter(ctx context.Context, where map[string]any) (bson.D, error) {
+	t.Engine = nil
 	return t.filter(ctx, where, 0)
+}
+
+// place puts a translated top-level clause in the database filter, or with the engine's clauses when
+// its translation needed the engine.
+func (t *Translator) place(depth, hitsBefore int, c bson.D, out *bson.D, and *bson.A) {
+	if depth == 0 && t.engineHits > hitsBefore {
+		t.Engine = append(t.Engine, c)
+		return
+	}
+	if len(c) == 1 && !hasKey(*out, c[0].Key) && !strings.HasPrefix(c[0].Key, "$") {
+		*out = append(*out, c[0])
+		return
+	}
+	*and = append(*and, c)
 }
 
 const maxDepth = 20
@@ -68,6 +94,7 @@ func (t *Translator) filter(ctx context.Context, where map[string]any, depth int
 	sort.Strings(keys)
 	for _, key := range keys {
 		val := where[key]
+		hits := t.engineHits
 		switch key {
 		case "$or", "$and", "$nor":
 			arr, ok := val.([]any)
@@ -86,14 +113,14 @@ func (t *Translator) filter(ctx context.Context, where map[string]any, depth int
 				}
 				subs = append(subs, f)
 			}
-			and = append(and, bson.D{{Key: key, Value: subs}})
+			t.place(depth, hits, bson.D{{Key: key, Value: subs}}, &out, &and)
 			continue
 		case "$relatedTo":
 			f, err := t.relatedTo(ctx, val)
 			if err != nil {
 				return nil, err
 			}
-			and = append(and, f)
+			t.place(depth, hits, f, &out, &and)
 			continue
 		case "$text":
 			return nil, t.unsupported("$text")
@@ -106,11 +133,7 @@ func (t *Translator) filter(ctx context.Context, where map[string]any, depth int
 			return nil, err
 		}
 		for _, c := range clauses {
-			if len(c) == 1 && !hasKey(out, c[0].Key) {
-				out = append(out, c[0])
-			} else {
-				and = append(and, c)
-			}
+			t.place(depth, hits, c, &out, &and)
 		}
 	}
 	if len(and) > 0 {
@@ -323,7 +346,11 @@ func (t *Translator) keyConstraint(ctx context.Context, key string, val any, dep
 				}
 				enc = append(enc, e)
 			}
-			// {$not: {$elemMatch: {$nin}}} is answered wrongly by FerretDB; $nor is the same on MongoDB.
+			// Parse Server sends {$not: {$elemMatch: {$nin}}}; $nor is the same on MongoDB. FerretDB answers
+			// both wrongly, so there the engine evaluates it.
+			if !t.Caps.ElemMatchNin {
+				t.engineHits++
+			}
 			extra = append(extra, bson.D{{Key: "$nor", Value: bson.A{bson.D{{Key: stored, Value: bson.D{{Key: "$elemMatch", Value: bson.D{{Key: "$nin", Value: enc}}}}}}}}})
 		case "$regex":
 			re, err := regexCond(arg, m["$options"])

@@ -96,7 +96,7 @@ func DetectCaps(ctx context.Context, c *mongo.Client) query.Caps {
 		}
 		return query.Caps{Name: name}
 	}
-	return query.Caps{Geo: true, Text: true}
+	return query.MongoDB
 }
 
 func firstSegment(p string) string {

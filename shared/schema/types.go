@@ -41,9 +41,9 @@ func (f Field) Equal(o Field) bool { return f.Type == o.Type && f.TargetClass ==
 func (f Field) String() string {
 	switch f.Type {
 	case Pointer:
-		return "*" + f.TargetClass
+		return "Pointer<" + f.TargetClass + ">"
 	case Relation:
-		return "relation<" + f.TargetClass + ">"
+		return "Relation<" + f.TargetClass + ">"
 	}
 	return f.Type
 }
@@ -194,6 +194,6 @@ var SystemFields = map[string]map[string]Field{
 		"startAfter": {Type: String}, "daysOfWeek": {Type: Array}, "timeOfDay": {Type: String},
 		"lastRun": {Type: Number}, "repeatMinutes": {Type: Number},
 	},
-	"_Audience": {"name": {Type: String}, "query": {Type: String}, "lastUsed": {Type: Date}, "timesUsed": {Type: Number}},
+	"_Audience":    {"name": {Type: String}, "query": {Type: String}, "lastUsed": {Type: Date}, "timesUsed": {Type: Number}},
 	"_Idempotency": {"reqId": {Type: String}, "expire": {Type: Date}},
 }

@@ -49,18 +49,18 @@ test('saving a value of the wrong type to an existing field gives 111 INCORRECT_
 });
 
 // Parse Server 7.3 answers a write to an invalid class name under /classes with 107 "schema class name does not
-// revalidate" (the 103 from the class-name check is replaced when the class cannot be added); POST /schemas with an
-// invalid name gives 103 (see schema.test.js).
-test('an invalid class name: object writes give 107, schema creation gives 103', async () => {
-  await rejectsWithCode(
-    new Parse.Object('1BadName').save({ a: 1 }, MASTER),
-    Parse.Error.INVALID_JSON,
-    /schema class name does not revalidate/
-  );
-  await rejectsWithCode(new Parse.Object('Bad-Name').save({ a: 1 }, MASTER), Parse.Error.INVALID_JSON);
+// revalidate" (the 103 from the class-name check is replaced when the class cannot be added). parselambda answers
+// 103 INVALID_CLASS_NAME there, as its data API issue asks (a documented difference). POST /schemas with an invalid
+// name gives 103 on both (see schema.test.js).
+const ORACLE = process.env.E2E_ORACLE_FERRETDB === '1';
+test('an invalid class name: object writes give 103 (Parse Server: 107), schema creation gives 103', async () => {
+  const code = ORACLE ? Parse.Error.INVALID_JSON : Parse.Error.INVALID_CLASS_NAME;
+  const msg = ORACLE ? /schema class name does not revalidate/ : /Invalid classname: 1BadName/;
+  await rejectsWithCode(new Parse.Object('1BadName').save({ a: 1 }, MASTER), code, msg);
+  await rejectsWithCode(new Parse.Object('Bad-Name').save({ a: 1 }, MASTER), code);
   const res = await rest('POST', '/classes/Bad$Name', { body: { a: 1 }, master: true });
   assert.equal(res.status, 400);
-  assert.deepEqual(res.body, { code: 107, error: 'schema class name does not revalidate' });
+  assert.equal(res.body.code, code);
   await rejectsWithCode(new Parse.Schema('Bad-Name').save(), Parse.Error.INVALID_CLASS_NAME, /Invalid classname: Bad-Name/);
   const schemaRes = await rest('POST', '/schemas', { body: { className: '1BadName' }, master: true });
   assert.equal(schemaRes.status, 400);
