@@ -2,7 +2,11 @@ module github.com/parselambda/parselambda
 
 go 1.26.0
 
-ignore ./node_modules
+ignore (
+	./infra/node_modules
+	./node_modules
+	./scripts/e2e/node_modules
+)
 
 require (
 	github.com/FerretDB/FerretDB v1.24.2

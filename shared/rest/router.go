@@ -26,10 +26,44 @@ func m(method, pattern string, h handlerFunc) route {
 	return rt
 }
 
+// buildRoutes collects every family's routes; each family's file contributes its own list.
 func (a *App) buildRoutes() []route {
-	rs := []route{
+	var rs []route
+	for _, part := range [][]route{
+		a.restRoutes(),
+		a.classRoutes(),
+		a.batchRoutes(),
+		a.schemaRoutes(),
+	} {
+		rs = append(rs, part...)
+	}
+	return rs
+}
+
+func (a *App) restRoutes() []route {
+	return []route{
 		r("GET", "/health", a.health),
 		m("GET", "/serverInfo", a.serverInfo),
+	}
+}
+
+func (a *App) batchRoutes() []route {
+	return []route{r("POST", "/batch", a.batch)}
+}
+
+func (a *App) schemaRoutes() []route {
+	return []route{
+		m("GET", "/schemas", a.schemasList),
+		m("GET", "/schemas/:className", a.schemaGet),
+		m("POST", "/schemas", a.schemaCreate),
+		m("POST", "/schemas/:className", a.schemaCreate),
+		m("PUT", "/schemas/:className", a.schemaUpdate),
+		m("DELETE", "/schemas/:className", a.schemaDelete),
+	}
+}
+
+func (a *App) classRoutes() []route {
+	rs := []route{
 		r("GET", "/classes/:className", a.find),
 		r("POST", "/classes/:className", a.create),
 		r("GET", "/classes/:className/:objectId", a.get),
@@ -37,13 +71,6 @@ func (a *App) buildRoutes() []route {
 		r("DELETE", "/classes/:className/:objectId", a.delete),
 		m("GET", "/aggregate/:className", a.aggregate),
 		m("DELETE", "/purge/:className", a.purge),
-		r("POST", "/batch", a.batch),
-		m("GET", "/schemas", a.schemasList),
-		m("GET", "/schemas/:className", a.schemaGet),
-		m("POST", "/schemas", a.schemaCreate),
-		m("POST", "/schemas/:className", a.schemaCreate),
-		m("PUT", "/schemas/:className", a.schemaUpdate),
-		m("DELETE", "/schemas/:className", a.schemaDelete),
 	}
 	// Roles and installations are classes with their own paths.
 	for _, alias := range []struct{ path, class string }{{"roles", "_Role"}, {"installations", "_Installation"}} {
