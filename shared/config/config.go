@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is everything the engine needs to know about the app it serves.
@@ -30,6 +31,13 @@ type Config struct {
 	MaxBodyBytes             int64 // MAX_BODY_SIZE (20mb)
 	BatchLimit               int   // BATCH_LIMIT (50)
 	AllowOrigin              string
+
+	// Sessions and users (Parse Server's option names in brackets).
+	SessionLength                time.Duration // SESSION_LENGTH seconds (sessionLength, 1 year)
+	ExpireInactiveSessions       bool          // EXPIRE_INACTIVE_SESSIONS (true: sessions get expiresAt)
+	ExtendSessionOnUse           bool          // EXTEND_SESSION_ON_USE (false)
+	RevokeSessionOnPasswordReset bool          // REVOKE_SESSION_ON_PASSWORD_RESET (true)
+	EnableAnonymousUsers         bool          // ENABLE_ANONYMOUS_USERS (true)
 }
 
 // Defaults returns the configuration with every default applied and no keys.
@@ -44,6 +52,11 @@ func Defaults() Config {
 		MaxBodyBytes: 20 << 20,
 		BatchLimit:   50,
 		AllowOrigin:  "*",
+
+		SessionLength:                365 * 24 * time.Hour,
+		ExpireInactiveSessions:       true,
+		RevokeSessionOnPasswordReset: true,
+		EnableAnonymousUsers:         true,
 	}
 }
 
@@ -94,12 +107,31 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			*it.dst = n
 		}
 	}
-	if v := strings.TrimSpace(getenv("ALLOW_CLIENT_CLASS_CREATION")); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return c, fmt.Errorf("ALLOW_CLIENT_CLASS_CREATION=%q: want true or false", v)
+	bools := []struct {
+		key string
+		dst *bool
+	}{
+		{"ALLOW_CLIENT_CLASS_CREATION", &c.AllowClientClassCreation},
+		{"EXPIRE_INACTIVE_SESSIONS", &c.ExpireInactiveSessions},
+		{"EXTEND_SESSION_ON_USE", &c.ExtendSessionOnUse},
+		{"REVOKE_SESSION_ON_PASSWORD_RESET", &c.RevokeSessionOnPasswordReset},
+		{"ENABLE_ANONYMOUS_USERS", &c.EnableAnonymousUsers},
+	}
+	for _, b := range bools {
+		if v := strings.TrimSpace(getenv(b.key)); v != "" {
+			x, err := strconv.ParseBool(v)
+			if err != nil {
+				return c, fmt.Errorf("%s=%q: want true or false", b.key, v)
+			}
+			*b.dst = x
 		}
-		c.AllowClientClassCreation = b
+	}
+	if v := strings.TrimSpace(getenv("SESSION_LENGTH")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return c, fmt.Errorf("SESSION_LENGTH=%q: want a positive number of seconds", v)
+		}
+		c.SessionLength = time.Duration(n) * time.Second
 	}
 	if v := strings.TrimSpace(getenv("MAX_BODY_SIZE")); v != "" {
 		n, err := ParseSize(v)

@@ -66,26 +66,44 @@ func pathEscape(s string) string {
 }
 
 // classFor loads the class and applies the access rules that do not depend on an object.
-func (c *Controller) classFor(ctx context.Context, a *auth.Auth, className string, write bool) (*schema.Class, error) {
+func (c *Controller) classFor(ctx context.Context, a *auth.Auth, className string, op string) (*schema.Class, []string, error) {
+	write := !isRead(op)
 	if err := schema.CheckClassName(className); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if MasterOnlyClasses[className] && !a.Master {
-		return nil, parse.Errorf(parse.OperationForbidden, "Clients aren't allowed to perform the %s operation on the %s collection.", map[bool]string{true: "write", false: "read"}[write], className)
+		return nil, nil, parse.Errorf(parse.OperationForbidden, "Clients aren't allowed to perform the %s operation on the %s collection.", map[bool]string{true: "write", false: "read"}[write], className)
 	}
 	cls, err := c.Schemas.Get(ctx, className)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !cls.Exists() && !a.Master && !c.Config.AllowClientClassCreation {
-		return nil, parse.Errorf(parse.OperationForbidden, "This user is not allowed to access non-existent class: %s", className)
+		return nil, nil, parse.Errorf(parse.OperationForbidden, "This user is not allowed to access non-existent class: %s", className)
 	}
-	return cls, nil
+	ptrs, err := checkCLP(cls, op, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cls, ptrs, nil
+}
+
+// WriteOptions carry what a concept's controller (users, sessions) adds to a plain object write.
+type WriteOptions struct {
+	// Set are stored columns written as well, such as _hashed_password.
+	Set bson.D
+	// Unset are stored columns removed on update.
+	Unset bson.D
 }
 
 // Create stores a new object and answers {objectId, createdAt}.
 func (c *Controller) Create(ctx context.Context, a *auth.Auth, className string, body map[string]any) (map[string]any, error) {
-	cls, err := c.classFor(ctx, a, className, true)
+	return c.CreateWith(ctx, a, className, body, WriteOptions{})
+}
+
+// CreateWith is Create with extra stored columns.
+func (c *Controller) CreateWith(ctx context.Context, a *auth.Auth, className string, body map[string]any, o WriteOptions) (map[string]any, error) {
+	cls, _, err := c.classFor(ctx, a, className, OpCreate)
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +112,9 @@ func (c *Controller) Create(ctx context.Context, a *auth.Auth, className string,
 	}
 	w, err := storage.Encode(cls, body, true)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.checkAddField(cls, w, a); err != nil {
 		return nil, err
 	}
 	if cls, err = c.Schemas.AddFields(ctx, className, w.Fields, true); err != nil {
@@ -107,6 +128,7 @@ func (c *Controller) Create(ctx context.Context, a *auth.Auth, className string,
 	doc := bson.D{{Key: "_id", Value: id}}
 	doc = append(doc, applyDefaults(cls, body)...)
 	doc = append(doc, w.Set...)
+	doc = append(doc, o.Set...)
 	doc = append(doc, bson.E{Key: "_created_at", Value: bson.NewDateTimeFromTime(now)}, bson.E{Key: "_updated_at", Value: bson.NewDateTimeFromTime(now)})
 	if _, err := c.DB.Collection(className).InsertOne(ctx, doc); err != nil {
 		return nil, c.dbError(ctx, err)
@@ -190,7 +212,12 @@ func aclFilter(a *auth.Auth, key string) bson.E {
 
 // Update changes an object and answers {updatedAt, ...results of the operators}.
 func (c *Controller) Update(ctx context.Context, a *auth.Auth, className, id string, body map[string]any) (map[string]any, error) {
-	cls, err := c.classFor(ctx, a, className, true)
+	return c.UpdateWith(ctx, a, className, id, body, WriteOptions{})
+}
+
+// UpdateWith is Update with extra stored columns set or removed.
+func (c *Controller) UpdateWith(ctx context.Context, a *auth.Auth, className, id string, body map[string]any, o WriteOptions) (map[string]any, error) {
+	cls, ptrs, err := c.classFor(ctx, a, className, OpUpdate)
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +225,11 @@ func (c *Controller) Update(ctx context.Context, a *auth.Auth, className, id str
 	if err != nil {
 		return nil, err
 	}
+	if err := c.checkAddField(cls, w, a); err != nil {
+		return nil, err
+	}
+	w.Set = append(w.Set, o.Set...)
+	w.Unset = append(w.Unset, o.Unset...)
 	if !cls.Exists() {
 		return nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
 	}
@@ -212,6 +244,9 @@ func (c *Controller) Update(ctx context.Context, a *auth.Auth, className, id str
 	now := c.now()
 	w.Set = append(w.Set, bson.E{Key: "_updated_at", Value: bson.NewDateTimeFromTime(now)})
 	filter := bson.D{{Key: "_id", Value: id}}
+	if len(ptrs) > 0 {
+		filter = append(filter, pointerFilter(cls, ptrs, a))
+	}
 	coll := c.DB.Collection(className)
 	if c.SerializeWrites {
 		unlock := c.locks.lock(className + "\x00" + id)
@@ -276,7 +311,7 @@ func lookupPath(obj map[string]any, path string) (any, bool) {
 
 // Delete removes an object.
 func (c *Controller) Delete(ctx context.Context, a *auth.Auth, className, id string) error {
-	cls, err := c.classFor(ctx, a, className, true)
+	cls, ptrs, err := c.classFor(ctx, a, className, OpDelete)
 	if err != nil {
 		return err
 	}
@@ -284,6 +319,9 @@ func (c *Controller) Delete(ctx context.Context, a *auth.Auth, className, id str
 		return parse.NewError(parse.ObjectNotFound, "Object not found.")
 	}
 	filter := bson.D{{Key: "_id", Value: id}}
+	if len(ptrs) > 0 {
+		filter = append(filter, pointerFilter(cls, ptrs, a))
+	}
 	coll := c.DB.Collection(className)
 	if c.SerializeWrites {
 		unlock := c.locks.lock(className + "\x00" + id)
@@ -309,6 +347,22 @@ func (c *Controller) Delete(ctx context.Context, a *auth.Auth, className, id str
 	}
 	if res.DeletedCount == 0 {
 		return parse.NewError(parse.ObjectNotFound, "Object not found.")
+	}
+	return nil
+}
+
+// checkAddField refuses a write that adds fields to an existing class when the CLP forbids addField.
+func (c *Controller) checkAddField(cls *schema.Class, w *storage.Write, a *auth.Auth) error {
+	if a.Master || !cls.Exists() || cls.CLP == nil {
+		return nil
+	}
+	for name := range w.Fields {
+		if _, ok := cls.Fields[name]; !ok {
+			if _, err := checkCLP(cls, OpAddField, a); err != nil {
+				return err
+			}
+			return nil
+		}
 	}
 	return nil
 }

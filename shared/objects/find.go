@@ -27,7 +27,7 @@ func findOneAndUpdateAfter() options.Lister[options.FindOneAndUpdateOptions] {
 
 // Get reads one object by id. An object the caller may not read is "not found" (101).
 func (c *Controller) Get(ctx context.Context, a *auth.Auth, className, id string, opts query.Options) (map[string]any, error) {
-	cls, err := c.classFor(ctx, a, className, false)
+	cls, ptrs, err := c.classFor(ctx, a, className, OpGet)
 	if err != nil {
 		return nil, err
 	}
@@ -40,8 +40,12 @@ func (c *Controller) Get(ctx context.Context, a *auth.Auth, className, id string
 	}
 	// Only the _id goes to the database: the ACL is checked here, which gives the same answer and
 	// keeps the lookup on the _id index everywhere (FerretDB evaluates nothing else in SQL).
+	filter := bson.D{{Key: "_id", Value: id}}
+	if len(ptrs) > 0 {
+		filter = append(filter, pointerFilter(cls, ptrs, a))
+	}
 	var doc bson.M
-	err = c.DB.Collection(className).FindOne(ctx, bson.D{{Key: "_id", Value: id}}, fo).Decode(&doc)
+	err = c.DB.Collection(className).FindOne(ctx, filter, fo).Decode(&doc)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
 	}
@@ -66,7 +70,11 @@ type FindResult struct {
 
 // Find runs a query with the caller's rights.
 func (c *Controller) Find(ctx context.Context, a *auth.Auth, className string, opts query.Options) (*FindResult, error) {
-	cls, err := c.classFor(ctx, a, className, false)
+	op := OpFind
+	if opts.Count && opts.Limit == 0 {
+		op = OpCount
+	}
+	cls, ptrs, err := c.classFor(ctx, a, className, op)
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +89,9 @@ func (c *Controller) Find(ctx context.Context, a *auth.Auth, className string, o
 	filter, engine, err := c.filter(ctx, a, cls, opts.Where)
 	if err != nil {
 		return nil, err
+	}
+	if len(ptrs) > 0 {
+		filter = append(filter, pointerFilter(cls, ptrs, a))
 	}
 	sort, err := query.Sort(cls, opts.Order)
 	if err != nil {
@@ -258,7 +269,29 @@ func (c *Controller) finish(ctx context.Context, a *auth.Auth, cls *schema.Class
 			removePath(o, strings.Split(k, "."))
 		}
 	}
+	c.hideFields(cls, a, objs)
 	return nil
+}
+
+// hideFields removes what the caller may not see: protected fields, and a user's authData for
+// anyone but that user.
+func (c *Controller) hideFields(cls *schema.Class, a *auth.Auth, objs []map[string]any) {
+	if a.Master {
+		return
+	}
+	pf := protectedFields(cls, a)
+	for _, o := range objs {
+		self := cls.Name == "_User" && a.UserID != "" && o["objectId"] == a.UserID
+		if self {
+			continue
+		}
+		for _, f := range pf {
+			delete(o, f)
+		}
+		if cls.Name == "_User" {
+			delete(o, "authData")
+		}
+	}
 }
 
 var alwaysKeys = map[string]bool{"objectId": true, "createdAt": true, "updatedAt": true, "ACL": true, "__type": true, "className": true}
@@ -418,7 +451,7 @@ type resolver struct {
 }
 
 func (r *resolver) Select(ctx context.Context, className string, where map[string]any, key string) ([]any, error) {
-	cls, err := r.c.classFor(ctx, r.a, className, false)
+	cls, ptrs, err := r.c.classFor(ctx, r.a, className, OpFind)
 	if err != nil {
 		return nil, err
 	}
@@ -428,6 +461,9 @@ func (r *resolver) Select(ctx context.Context, className string, where map[strin
 	filter, engine, err := r.c.filter(ctx, r.a, cls, where)
 	if err != nil {
 		return nil, err
+	}
+	if len(ptrs) > 0 {
+		filter = append(filter, pointerFilter(cls, ptrs, r.a))
 	}
 	stored := key
 	switch key {

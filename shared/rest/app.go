@@ -17,6 +17,8 @@ import (
 	"github.com/parselambda/parselambda/shared/objects"
 	"github.com/parselambda/parselambda/shared/query"
 	"github.com/parselambda/parselambda/shared/schema"
+	"github.com/parselambda/parselambda/shared/session"
+	"github.com/parselambda/parselambda/shared/users"
 )
 
 // Options build an App.
@@ -34,13 +36,15 @@ type Options struct {
 
 // App is the engine for one Parse app.
 type App struct {
-	cfg     config.Config
-	db      *mongo.Database
-	log     *slog.Logger
-	schemas *schema.Store
-	objects *objects.Controller
-	routes  []route
-	auth    *authResolver
+	cfg      config.Config
+	db       *mongo.Database
+	log      *slog.Logger
+	schemas  *schema.Store
+	objects  *objects.Controller
+	routes   []route
+	auth     *authResolver
+	sessions *session.Store
+	users    *users.Service
 }
 
 // New builds the engine over a connected database.
@@ -54,7 +58,14 @@ func New(o Options) *App {
 	a := &App{cfg: o.Config, db: o.DB, log: o.Log}
 	a.schemas = schema.NewStore(o.DB, o.SchemaTTL)
 	a.objects = &objects.Controller{DB: o.DB, Schemas: a.schemas, Config: o.Config, Caps: o.Caps, Log: o.Log, SerializeWrites: o.SerializeWrites}
-	a.auth = &authResolver{db: o.DB}
+	a.sessions = &session.Store{DB: o.DB, Rules: session.Rules{
+		Length:           o.Config.SessionLength,
+		ExpireInactive:   o.Config.ExpireInactiveSessions,
+		ExtendOnUse:      o.Config.ExtendSessionOnUse,
+		RevokeOnPassword: o.Config.RevokeSessionOnPasswordReset,
+	}}
+	a.users = &users.Service{DB: o.DB, Objects: a.objects, Sessions: a.sessions, EnableAnonymous: o.Config.EnableAnonymousUsers}
+	a.auth = &authResolver{db: o.DB, sessions: a.sessions}
 	a.routes = a.buildRoutes()
 	return a
 }

@@ -2,21 +2,19 @@ package rest
 
 import (
 	"context"
-	"errors"
-	"strings"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/parselambda/parselambda/shared/auth"
-	"github.com/parselambda/parselambda/shared/parse"
+	"github.com/parselambda/parselambda/shared/session"
 )
 
 // authResolver turns a session token into a user and the user's roles.
 type authResolver struct {
-	db *mongo.Database
+	db       *mongo.Database
+	sessions *session.Store
 }
 
 const maxRoleDepth = 20
@@ -28,27 +26,15 @@ func (r *authResolver) resolve(ctx context.Context, token string, master bool) (
 	if token == "" {
 		return auth.Nobody(), nil
 	}
-	var s bson.M
-	err := r.db.Collection("_Session").FindOne(ctx, bson.D{{Key: "_session_token", Value: token}}).Decode(&s)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, parse.NewError(parse.InvalidSessionToken, "Invalid session token")
-	}
+	s, err := r.sessions.Lookup(ctx, token)
 	if err != nil {
 		return nil, err
 	}
-	if exp, ok := s["expiresAt"].(bson.DateTime); ok && exp.Time().Before(time.Now()) {
-		return nil, parse.NewError(parse.InvalidSessionToken, "Session token is expired.")
-	}
-	up, _ := s["_p_user"].(string)
-	_, uid, found := strings.Cut(up, "$")
-	if !found || uid == "" {
-		return nil, parse.NewError(parse.InvalidSessionToken, "Invalid session token")
-	}
-	roles, err := r.roles(ctx, uid)
+	roles, err := r.roles(ctx, s.UserID)
 	if err != nil {
 		return nil, err
 	}
-	return &auth.Auth{UserID: uid, Roles: roles, SessionToken: token}, nil
+	return &auth.Auth{UserID: s.UserID, Roles: roles, SessionToken: token}, nil
 }
 
 // roles returns "role:Name" for every role the user is in, directly or through roles of roles.

@@ -15,6 +15,9 @@ import (
 )
 
 func (a *App) find(ctx context.Context, req *Request) (*Response, error) {
+	if req.Params["className"] == "_Session" {
+		return a.sessionFind(ctx, req)
+	}
 	opts, err := query.ParseFind(req.params())
 	if err != nil {
 		return nil, err
@@ -31,6 +34,9 @@ func (a *App) find(ctx context.Context, req *Request) (*Response, error) {
 }
 
 func (a *App) get(ctx context.Context, req *Request) (*Response, error) {
+	if req.Params["className"] == "_Session" {
+		return a.sessionGet(ctx, req)
+	}
 	opts, err := query.ParseGet(req.params())
 	if err != nil {
 		return nil, err
@@ -51,6 +57,15 @@ func (a *App) bodyOrEmpty(req *Request) map[string]any {
 
 func (a *App) create(ctx context.Context, req *Request) (*Response, error) {
 	cls := req.Params["className"]
+	switch {
+	case cls == "_User":
+		return a.signUp(ctx, req)
+	case cls == "_Session":
+		return a.sessionCreate(ctx, req)
+	case cls == "_Role" && !req.roleChecked:
+		req.roleChecked = true
+		return a.roleCreate(ctx, req)
+	}
 	out, err := a.objects.Create(ctx, req.Auth, cls, a.bodyOrEmpty(req))
 	if err != nil {
 		return nil, err
@@ -60,6 +75,15 @@ func (a *App) create(ctx context.Context, req *Request) (*Response, error) {
 }
 
 func (a *App) update(ctx context.Context, req *Request) (*Response, error) {
+	switch cls := req.Params["className"]; {
+	case cls == "_User":
+		return a.userUpdate(ctx, req)
+	case cls == "_Session":
+		return a.sessionUpdate(ctx, req)
+	case cls == "_Role" && !req.roleChecked:
+		req.roleChecked = true
+		return a.roleUpdate(ctx, req)
+	}
 	out, err := a.objects.Update(ctx, req.Auth, req.Params["className"], req.Params["objectId"], a.bodyOrEmpty(req))
 	if err != nil {
 		return nil, err
@@ -68,6 +92,12 @@ func (a *App) update(ctx context.Context, req *Request) (*Response, error) {
 }
 
 func (a *App) delete(ctx context.Context, req *Request) (*Response, error) {
+	switch req.Params["className"] {
+	case "_User":
+		return a.userDelete(ctx, req)
+	case "_Session":
+		return a.sessionDelete(ctx, req)
+	}
 	if err := a.objects.Delete(ctx, req.Auth, req.Params["className"], req.Params["objectId"]); err != nil {
 		return nil, err
 	}

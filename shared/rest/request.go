@@ -29,6 +29,9 @@ type Request struct {
 	Context map[string]any
 	Version string // client version
 	raw     []byte // the raw body, when it came over HTTP
+	// legacyToken is a non-revocable session token, read only by /upgradeToRevocableSession.
+	legacyToken string
+	roleChecked bool
 }
 
 // Response is a handler's answer.
@@ -222,6 +225,9 @@ func (a *App) parseRequest(ctx context.Context, w http.ResponseWriter, r *http.R
 		if !okKey {
 			return nil, parse.Unauthorized()
 		}
+	}
+	if p == "/upgradeToRevocableSession" && !strings.HasPrefix(token, "r:") {
+		req.legacyToken, token = token, ""
 	}
 	au, err := a.auth.resolve(ctx, token, isMaster)
 	if err != nil {

@@ -34,6 +34,8 @@ func (a *App) buildRoutes() []route {
 		a.classRoutes(),
 		a.batchRoutes(),
 		a.schemaRoutes(),
+		a.userRoutes(),
+		a.sessionRoutes(),
 	} {
 		rs = append(rs, part...)
 	}
@@ -72,8 +74,15 @@ func (a *App) classRoutes() []route {
 		m("GET", "/aggregate/:className", a.aggregate),
 		m("DELETE", "/purge/:className", a.purge),
 	}
-	// Roles and installations are classes with their own paths.
-	for _, alias := range []struct{ path, class string }{{"roles", "_Role"}, {"installations", "_Installation"}} {
+	rs = append(rs,
+		r("GET", "/roles", a.withClass("_Role", a.find)),
+		r("POST", "/roles", a.roleCreate),
+		r("GET", "/roles/:objectId", a.withClass("_Role", a.get)),
+		r("PUT", "/roles/:objectId", a.roleUpdate),
+		r("DELETE", "/roles/:objectId", a.withClass("_Role", a.delete)),
+	)
+	// Installations are a class with its own paths.
+	for _, alias := range []struct{ path, class string }{{"installations", "_Installation"}} {
 		cls := alias.class
 		rs = append(rs,
 			r("GET", "/"+alias.path, a.withClass(cls, a.find)),
@@ -124,7 +133,7 @@ func (a *App) dispatch(ctx context.Context, req *Request) (*Response, error) {
 }
 
 // notYet are the families whose routes are not built yet; they answer 108 rather than a bare 404.
-var notYet = map[string]bool{"users": true, "login": true, "logout": true, "loginAs": true, "verifyPassword": true, "requestPasswordReset": true, "verificationEmailRequest": true, "sessions": true, "upgradeToRevocableSession": true, "files": true, "functions": true, "hooks": true, "jobs": true, "cloud_code": true, "push": true, "push_audiences": true, "config": true, "events": true, "apps": true}
+var notYet = map[string]bool{"requestPasswordReset": true, "verificationEmailRequest": true, "challenge": true, "files": true, "functions": true, "hooks": true, "jobs": true, "cloud_code": true, "push": true, "push_audiences": true, "config": true, "events": true, "apps": true}
 
 func match(pattern, segs []string) (map[string]string, bool) {
 	if len(pattern) != len(segs) {

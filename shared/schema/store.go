@@ -50,6 +50,9 @@ func (c *Class) clone() *Class {
 	return n
 }
 
+// SystemClass returns the built-in schema of a system class (its default and system fields).
+func SystemClass(name string) *Class { return newClass(name) }
+
 func newClass(name string) *Class {
 	c := &Class{Name: name, Fields: map[string]Field{}, Indexes: map[string]bson.D{}}
 	for k, v := range DefaultFields {

@@ -1,0 +1,429 @@
+// Package users is Parse's _User: sign-up, login (username or email), logout, the current user,
+// loginAs, verifyPassword, password changes, anonymous users and the legacy session upgrade.
+// Passwords are bcrypt (cost 10); hashes of the forms $2a$, $2b$ and $2y$ from migrated databases verify.
+package users
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/parselambda/parselambda/shared/auth"
+	"github.com/parselambda/parselambda/shared/objects"
+	"github.com/parselambda/parselambda/shared/parse"
+	"github.com/parselambda/parselambda/shared/query"
+	"github.com/parselambda/parselambda/shared/schema"
+	"github.com/parselambda/parselambda/shared/session"
+	"github.com/parselambda/parselambda/shared/storage"
+)
+
+// Collection holds the users.
+const Collection = "_User"
+
+// BcryptCost is Parse Server's cost.
+const BcryptCost = 10
+
+// Service runs the user operations.
+type Service struct {
+	DB              *mongo.Database
+	Objects         *objects.Controller
+	Sessions        *session.Store
+	EnableAnonymous bool
+
+	indexOnce sync.Once
+}
+
+var emailRE = regexp.MustCompile(`^.+@.+$`)
+
+// HashPassword hashes a password as Parse Server does.
+func HashPassword(pw string) (string, error) {
+	b, err := bcrypt.GenerateFromPassword([]byte(pw), BcryptCost)
+	return string(b), err
+}
+
+// CheckPassword verifies pw against a stored bcrypt hash ($2a$, $2b$ or $2y$).
+func CheckPassword(hash, pw string) bool {
+	if strings.HasPrefix(hash, "$2y$") { // PHP's spelling of the same algorithm
+		hash = "$2a$" + hash[4:]
+	}
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
+}
+
+func (s *Service) ensureIndexes(ctx context.Context) {
+	s.indexOnce.Do(func() {
+		for _, k := range []string{"username", "email"} {
+			_, _ = s.DB.Collection(Collection).Indexes().CreateOne(ctx, mongo.IndexModel{
+				Keys:    bson.D{{Key: k, Value: 1}},
+				Options: options.Index().SetName(k + "_1").SetUnique(true).SetSparse(true),
+			})
+		}
+	})
+}
+
+// exists tells whether another user has field equal to value, case-insensitively as Parse Server checks.
+func (s *Service) exists(ctx context.Context, field, value, exceptID string) (bool, error) {
+	f := bson.D{{Key: field, Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(value) + "$"}, {Key: "$options", Value: "i"}}}}
+	if exceptID != "" {
+		f = append(f, bson.E{Key: "_id", Value: bson.D{{Key: "$ne", Value: exceptID}}})
+	}
+	n, err := s.DB.Collection(Collection).CountDocuments(ctx, f, options.Count().SetLimit(1))
+	return n > 0, err
+}
+
+// checkIdentity validates username/email in a create or update body.
+func (s *Service) checkIdentity(ctx context.Context, body map[string]any, exceptID string) error {
+	if v, ok := body["username"]; ok {
+		u, isStr := v.(string)
+		if !isStr || u == "" {
+			return parse.NewError(parse.UsernameMissing, "bad or missing username")
+		}
+		taken, err := s.exists(ctx, "username", u, exceptID)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return parse.NewError(parse.UsernameTaken, "Account already exists for this username.")
+		}
+	}
+	if v, ok := body["email"]; ok && v != nil {
+		if op, isMap := v.(map[string]any); isMap && op["__op"] == "Delete" {
+			return nil
+		}
+		e, isStr := v.(string)
+		if !isStr || !emailRE.MatchString(e) {
+			return parse.NewError(parse.InvalidEmailAddress, "Email address format is invalid.")
+		}
+		taken, err := s.exists(ctx, "email", e, exceptID)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return parse.NewError(parse.EmailTaken, "Account already exists for this email address.")
+		}
+	}
+	return nil
+}
+
+// SignUpResult is the answer of a sign-up: 201 with a new user, or 200 when authData logged in an
+// existing user.
+type SignUpResult struct {
+	Status int
+	Body   map[string]any
+	ID     string
+}
+
+// SignUp creates a user and a session.
+func (s *Service) SignUp(ctx context.Context, a *auth.Auth, body map[string]any) (*SignUpResult, error) {
+	s.ensureIndexes(ctx)
+	if body == nil {
+		body = map[string]any{}
+	}
+	provider := "password"
+	var extra bson.D
+	if ad, ok := body["authData"]; ok && ad != nil {
+		m, isMap := ad.(map[string]any)
+		if !isMap || len(m) == 0 {
+			return nil, parse.NewError(parse.UnsupportedService, "This authentication method is unsupported.")
+		}
+		for name, data := range m {
+			if name != "anonymous" || !s.EnableAnonymous {
+				return nil, parse.NewError(parse.UnsupportedService, "This authentication method is unsupported.")
+			}
+			dm, _ := data.(map[string]any)
+			id, _ := dm["id"].(string)
+			if id == "" {
+				return nil, parse.NewError(parse.UnsupportedService, "This authentication method is unsupported.")
+			}
+			// An existing user with this authData logs in.
+			var u bson.M
+			err := s.DB.Collection(Collection).FindOne(ctx, bson.D{{Key: "_auth_data_anonymous.id", Value: id}}).Decode(&u)
+			if err == nil {
+				uid, _ := u["_id"].(string)
+				sess, err := s.Sessions.Create(ctx, uid, "login", "anonymous", a.InstallationID)
+				if err != nil {
+					return nil, err
+				}
+				out := s.decodeSelf(u)
+				out["sessionToken"] = sess.Token
+				return &SignUpResult{Status: 200, Body: out, ID: uid}, nil
+			} else if !errors.Is(err, mongo.ErrNoDocuments) {
+				return nil, err
+			}
+			enc, err := storage.EncodeAtom(dm)
+			if err != nil {
+				return nil, err
+			}
+			extra = append(extra, bson.E{Key: "_auth_data_anonymous", Value: enc})
+			provider = "anonymous"
+		}
+		delete(body, "authData")
+		if _, ok := body["username"]; !ok {
+			body["username"] = parse.RandomString(25)
+		}
+	} else {
+		if u, _ := body["username"].(string); u == "" {
+			return nil, parse.NewError(parse.UsernameMissing, "bad or missing username")
+		}
+		if p, _ := body["password"].(string); p == "" {
+			return nil, parse.NewError(parse.PasswordMissing, "password is required")
+		}
+	}
+	for k := range body {
+		if strings.HasPrefix(k, "_") || k == "sessionToken" || k == "emailVerified" && !a.Master {
+			return nil, parse.Errorf(parse.InvalidKeyName, "Invalid field name: %s.", k)
+		}
+	}
+	if err := s.checkIdentity(ctx, body, ""); err != nil {
+		return nil, err
+	}
+	if pw, ok := body["password"]; ok {
+		p, isStr := pw.(string)
+		if !isStr || p == "" {
+			return nil, parse.NewError(parse.PasswordMissing, "password is required")
+		}
+		h, err := HashPassword(p)
+		if err != nil {
+			return nil, err
+		}
+		extra = append(extra, bson.E{Key: "_hashed_password", Value: h})
+		delete(body, "password")
+	}
+	// New users are readable and writable by themselves only (enforcePrivateUsers), unless the body
+	// sets an ACL.
+	master := &auth.Auth{Master: true, InstallationID: a.InstallationID}
+	created, err := s.Objects.CreateWith(ctx, master, Collection, body, objects.WriteOptions{Set: extra})
+	if err != nil {
+		return nil, err
+	}
+	uid := created["objectId"].(string)
+	if _, hasACL := body["ACL"]; !hasACL {
+		if _, err := s.DB.Collection(Collection).UpdateOne(ctx, bson.D{{Key: "_id", Value: uid}}, bson.D{{Key: "$set", Value: bson.D{
+			{Key: "_rperm", Value: bson.A{uid}}, {Key: "_wperm", Value: bson.A{uid}},
+			{Key: "_acl", Value: bson.D{{Key: uid, Value: bson.D{{Key: "w", Value: true}, {Key: "r", Value: true}}}}},
+		}}}); err != nil {
+			return nil, err
+		}
+	}
+	sess, err := s.Sessions.Create(ctx, uid, "signup", provider, a.InstallationID)
+	if err != nil {
+		return nil, err
+	}
+	created["sessionToken"] = sess.Token
+	return &SignUpResult{Status: 201, Body: created, ID: uid}, nil
+}
+
+func (s *Service) decodeSelf(u bson.M) map[string]any {
+	return storage.Decode(s.userClass(), u, s.Objects.FileURL)
+}
+
+func (s *Service) userClass() *schema.Class {
+	cls, err := s.Objects.Schemas.Get(context.Background(), Collection)
+	if err != nil || cls == nil {
+		return schema.SystemClass(Collection)
+	}
+	return cls
+}
+
+// findLoginUser finds the user of a login: by username, or by email when no username is given.
+func (s *Service) findLoginUser(ctx context.Context, params map[string]any) (bson.M, string, error) {
+	username, _ := params["username"].(string)
+	email, _ := params["email"].(string)
+	password, _ := params["password"].(string)
+	if username == "" && email == "" {
+		return nil, "", parse.NewError(parse.UsernameMissing, "username/email is required.")
+	}
+	if password == "" {
+		return nil, "", parse.NewError(parse.PasswordMissing, "password is required.")
+	}
+	f := bson.D{{Key: "username", Value: username}}
+	if username == "" {
+		f = bson.D{{Key: "email", Value: email}}
+	}
+	var u bson.M
+	err := s.DB.Collection(Collection).FindOne(ctx, f).Decode(&u)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, "", parse.NewError(parse.ObjectNotFound, "Invalid username/password.")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	hash, _ := u["_hashed_password"].(string)
+	if hash == "" || !CheckPassword(hash, password) {
+		return nil, "", parse.NewError(parse.ObjectNotFound, "Invalid username/password.")
+	}
+	if rp, ok := u["_rperm"]; ok {
+		if arr, isArr := rp.(bson.A); isArr && len(arr) == 0 {
+			if wp, _ := u["_wperm"].(bson.A); len(wp) == 0 {
+				return nil, "", parse.NewError(parse.ObjectNotFound, "Invalid username/password.")
+			}
+		}
+	}
+	uid, _ := u["_id"].(string)
+	return u, uid, nil
+}
+
+// LogIn checks credentials and opens a session.
+func (s *Service) LogIn(ctx context.Context, a *auth.Auth, params map[string]any) (map[string]any, error) {
+	u, uid, err := s.findLoginUser(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := s.Sessions.Create(ctx, uid, "login", "password", a.InstallationID)
+	if err != nil {
+		return nil, err
+	}
+	out := s.decodeSelf(u)
+	out["sessionToken"] = sess.Token
+	return out, nil
+}
+
+// VerifyPassword checks credentials without opening a session.
+func (s *Service) VerifyPassword(ctx context.Context, params map[string]any) (map[string]any, error) {
+	u, _, err := s.findLoginUser(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	return s.decodeSelf(u), nil
+}
+
+// LoginAs opens a session for a user (master key).
+func (s *Service) LoginAs(ctx context.Context, a *auth.Auth, userID string) (map[string]any, error) {
+	if !a.Master {
+		return nil, parse.NewError(parse.OperationForbidden, "master key is required")
+	}
+	if userID == "" {
+		return nil, parse.NewError(parse.InvalidValue, "userId must not be empty, null, or undefined")
+	}
+	var u bson.M
+	err := s.DB.Collection(Collection).FindOne(ctx, bson.D{{Key: "_id", Value: userID}}).Decode(&u)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, parse.NewError(parse.ObjectNotFound, "user not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	sess, err := s.Sessions.Create(ctx, userID, "login", "masterkey", a.InstallationID)
+	if err != nil {
+		return nil, err
+	}
+	out := s.decodeSelf(u)
+	out["sessionToken"] = sess.Token
+	return out, nil
+}
+
+// Me returns the current user with the session token.
+func (s *Service) Me(ctx context.Context, a *auth.Auth) (map[string]any, error) {
+	if a.UserID == "" {
+		return nil, parse.NewError(parse.InvalidSessionToken, "Invalid session token")
+	}
+	var u bson.M
+	err := s.DB.Collection(Collection).FindOne(ctx, bson.D{{Key: "_id", Value: a.UserID}}).Decode(&u)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, parse.NewError(parse.InvalidSessionToken, "Invalid session token")
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := s.decodeSelf(u)
+	out["sessionToken"] = a.SessionToken
+	return out, nil
+}
+
+// Update changes a user: only the user itself or the master key; a new password is hashed and the
+// user's other sessions are revoked.
+func (s *Service) Update(ctx context.Context, a *auth.Auth, id string, body map[string]any) (map[string]any, error) {
+	if !a.Master && a.UserID != id {
+		return nil, parse.NewError(parse.SessionMissing, "Insufficient auth.")
+	}
+	for k := range body {
+		if strings.HasPrefix(k, "_") || k == "sessionToken" {
+			return nil, parse.Errorf(parse.InvalidKeyName, "Invalid field name: %s.", k)
+		}
+	}
+	if v, ok := body["authData"]; ok && v != nil {
+		return nil, parse.NewError(parse.UnsupportedService, "This authentication method is unsupported.")
+	}
+	if err := s.checkIdentity(ctx, body, id); err != nil {
+		return nil, err
+	}
+	var o objects.WriteOptions
+	changedPassword := false
+	if pw, ok := body["password"]; ok {
+		p, isStr := pw.(string)
+		if !isStr || p == "" {
+			return nil, parse.NewError(parse.PasswordMissing, "password is required")
+		}
+		h, err := HashPassword(p)
+		if err != nil {
+			return nil, err
+		}
+		o.Set = append(o.Set, bson.E{Key: "_hashed_password", Value: h})
+		o.Unset = append(o.Unset, bson.E{Key: "_perishable_token", Value: ""}, bson.E{Key: "_perishable_token_expires_at", Value: ""})
+		delete(body, "password")
+		changedPassword = true
+	}
+	out, err := s.Objects.UpdateWith(ctx, a, Collection, id, body, o)
+	if err != nil {
+		if pe, ok := parse.As(err); ok && pe.Code == parse.ObjectNotFound && !a.Master {
+			return nil, parse.NewError(parse.SessionMissing, "Insufficient auth.")
+		}
+		return nil, err
+	}
+	if changedPassword && s.Sessions.Rules.RevokeOnPassword {
+		if err := s.Sessions.RevokeOthers(ctx, id, a.SessionToken); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Delete removes a user (itself or master) and the user's sessions.
+func (s *Service) Delete(ctx context.Context, a *auth.Auth, id string) error {
+	if !a.Master && a.UserID != id {
+		return parse.NewError(parse.SessionMissing, "Insufficient auth.")
+	}
+	if err := s.Objects.Delete(ctx, a, Collection, id); err != nil {
+		if pe, ok := parse.As(err); ok && pe.Code == parse.ObjectNotFound && !a.Master {
+			return parse.NewError(parse.SessionMissing, "Insufficient auth.")
+		}
+		return err
+	}
+	return s.Sessions.RevokeOthers(ctx, id, "")
+}
+
+// Upgrade turns a legacy (hosted Parse) session token stored on _User._session_token into a revocable
+// session, as Parse Server's /upgradeToRevocableSession does.
+func (s *Service) Upgrade(ctx context.Context, a *auth.Auth, token string) (map[string]any, error) {
+	if token == "" {
+		return nil, parse.NewError(parse.ObjectNotFound, "invalid session")
+	}
+	var u bson.M
+	err := s.DB.Collection(Collection).FindOne(ctx, bson.D{{Key: "_session_token", Value: token}}).Decode(&u)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, parse.NewError(parse.InvalidSessionToken, "Invalid session token")
+	}
+	if err != nil {
+		return nil, err
+	}
+	uid, _ := u["_id"].(string)
+	sess, err := s.Sessions.Create(ctx, uid, "upgrade", "password", a.InstallationID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.DB.Collection(Collection).UpdateOne(ctx, bson.D{{Key: "_id", Value: uid}}, bson.D{{Key: "$unset", Value: bson.D{{Key: "_session_token", Value: ""}}}}); err != nil {
+		return nil, err
+	}
+	return session.JSON(sess.Doc), nil
+}
+
+// Find lists users with the caller's rights (emails and authData hidden from others).
+func (s *Service) Find(ctx context.Context, a *auth.Auth, opts query.Options) (*objects.FindResult, error) {
+	return s.Objects.Find(ctx, a, Collection, opts)
+}
