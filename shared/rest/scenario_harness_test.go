@@ -58,6 +58,7 @@ func (sc scenario) run(t *testing.T) {
 	req := sc.req
 	req.Path = expand(req.Path, vars)
 	req.Body = expandBody(req.Body, vars)
+	req.Session = expand(req.Session, vars)
 	if req.Headers != nil {
 		h := map[string]string{}
 		for k, v := range req.Headers {
