@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 
 	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/embeddb"
+	"github.com/parselambda/parselambda/shared/mail"
 	"github.com/parselambda/parselambda/shared/rest"
 )
 
@@ -68,12 +70,21 @@ func run() error {
 	defer stop()
 	defer client.Disconnect(context.Background())
 	caps := rest.DetectCaps(ctx, client)
+	outbox := os.Getenv("OUTBOX_DIR")
+	if outbox == "" {
+		dir := os.Getenv("DATA_DIR")
+		if dir == "" {
+			dir = ".data"
+		}
+		outbox = filepath.Join(dir, "outbox")
+	}
 	app := rest.New(rest.Options{
 		Config:          cfg,
 		DB:              client.Database(cfg.DatabaseName),
 		Log:             log,
 		Caps:            caps,
 		SerializeWrites: caps.Name != "",
+		Mail:            &mail.Outbox{Dir: outbox, Log: log},
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

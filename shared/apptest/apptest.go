@@ -23,6 +23,7 @@ import (
 
 	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/embeddb"
+	"github.com/parselambda/parselambda/shared/mail"
 	"github.com/parselambda/parselambda/shared/query"
 	"github.com/parselambda/parselambda/shared/rest"
 )
@@ -83,8 +84,20 @@ type Env struct {
 	Handler http.Handler
 }
 
+// Option changes the engine's options in NewWith.
+type Option func(*rest.Options)
+
+// WithMail sets the mail sender.
+func WithMail(s mail.Sender) Option { return func(o *rest.Options) { o.Mail = s } }
+
 // New builds an engine over a fresh database; mod may change the configuration.
 func New(tb testing.TB, mod func(*config.Config)) *Env {
+	tb.Helper()
+	return NewWith(tb, mod)
+}
+
+// NewWith is New with engine options.
+func NewWith(tb testing.TB, mod func(*config.Config), opts ...Option) *Env {
 	tb.Helper()
 	_, cp := Client(tb)
 	db := DB(tb)
@@ -95,7 +108,11 @@ func New(tb testing.TB, mod func(*config.Config)) *Env {
 	if mod != nil {
 		mod(&cfg)
 	}
-	app := rest.New(rest.Options{Config: cfg, DB: db, Caps: cp, SerializeWrites: cp.Name != "", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ro := rest.Options{Config: cfg, DB: db, Caps: cp, SerializeWrites: cp.Name != "", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, o := range opts {
+		o(&ro)
+	}
+	app := rest.New(ro)
 	return &Env{T: tb, App: app, DB: db, Config: cfg, Handler: app.Handler()}
 }
 

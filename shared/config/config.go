@@ -38,6 +38,16 @@ type Config struct {
 	ExtendSessionOnUse           bool          // EXTEND_SESSION_ON_USE (false)
 	RevokeSessionOnPasswordReset bool          // REVOKE_SESSION_ON_PASSWORD_RESET (true)
 	EnableAnonymousUsers         bool          // ENABLE_ANONYMOUS_USERS (true)
+
+	// Emails and the public pages.
+	AppName                         string        // APP_NAME (parselambda)
+	PublicServerURL                 string        // PUBLIC_SERVER_URL (SERVER_URL)
+	MailFrom                        string        // MAIL_FROM (no-reply@localhost)
+	VerifyUserEmails                bool          // VERIFY_USER_EMAILS (false)
+	PreventLoginWithUnverifiedEmail bool          // PREVENT_LOGIN_WITH_UNVERIFIED_EMAIL (false)
+	EmailVerifyTokenValidity        time.Duration // EMAIL_VERIFY_TOKEN_VALIDITY seconds (0: no expiry)
+	PasswordResetTokenValidity      time.Duration // PASSWORD_RESET_TOKEN_VALIDITY seconds (0: no expiry)
+	PagesDir                        string        // PAGES_DIR: a folder of templates replacing the built-in pages
 }
 
 // Defaults returns the configuration with every default applied and no keys.
@@ -57,6 +67,8 @@ func Defaults() Config {
 		ExpireInactiveSessions:       true,
 		RevokeSessionOnPasswordReset: true,
 		EnableAnonymousUsers:         true,
+		AppName:                      "parselambda",
+		MailFrom:                     "no-reply@localhost",
 	}
 }
 
@@ -77,6 +89,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str("SERVER_URL", &c.ServerURL)
 	str("MONGODB_URI", &c.MongoURI)
 	str("ALLOW_ORIGIN", &c.AllowOrigin)
+	str("FILES_BUCKET", &c.FilesBucket)
+	str("FILES_PREFIX", &c.FilesPrefix)
+	str("FILES_URL_MODE", &c.FilesURLMode)
+	str("FILES_BASE_URL", &c.FilesBaseURL)
+	str("FILES_CACHE_CONTROL", &c.FilesCacheControl)
 
 	u, err := url.Parse(c.ServerURL)
 	if err != nil || u.Scheme == "" || u.Host == "" {
@@ -92,6 +109,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	str("DATABASE_NAME", &c.DatabaseName)
+	if c.PublicServerURL == "" {
+		c.PublicServerURL = c.ServerURL
+	}
 
 	ints := []struct {
 		key string
@@ -116,6 +136,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		{"EXTEND_SESSION_ON_USE", &c.ExtendSessionOnUse},
 		{"REVOKE_SESSION_ON_PASSWORD_RESET", &c.RevokeSessionOnPasswordReset},
 		{"ENABLE_ANONYMOUS_USERS", &c.EnableAnonymousUsers},
+		{"FILE_UPLOAD_PUBLIC", &c.FileUploadPublic},
+		{"FILE_UPLOAD_ANONYMOUS", &c.FileUploadAnonymous},
+		{"FILE_UPLOAD_AUTHENTICATED", &c.FileUploadAuthed},
+		{"PRESERVE_FILE_NAME", &c.PreserveFileName},
 	}
 	for _, b := range bools {
 		if v := strings.TrimSpace(getenv(b.key)); v != "" {
@@ -124,6 +148,34 @@ func FromEnv(getenv func(string) string) (Config, error) {
 				return c, fmt.Errorf("%s=%q: want true or false", b.key, v)
 			}
 			*b.dst = x
+		}
+	}
+	str("APP_NAME", &c.AppName)
+	str("PUBLIC_SERVER_URL", &c.PublicServerURL)
+	str("MAIL_FROM", &c.MailFrom)
+	str("PAGES_DIR", &c.PagesDir)
+	for _, b := range []struct {
+		key string
+		dst *bool
+	}{{"VERIFY_USER_EMAILS", &c.VerifyUserEmails}, {"PREVENT_LOGIN_WITH_UNVERIFIED_EMAIL", &c.PreventLoginWithUnverifiedEmail}} {
+		if v := strings.TrimSpace(getenv(b.key)); v != "" {
+			x, err := strconv.ParseBool(v)
+			if err != nil {
+				return c, fmt.Errorf("%s=%q: want true or false", b.key, v)
+			}
+			*b.dst = x
+		}
+	}
+	for _, d := range []struct {
+		key string
+		dst *time.Duration
+	}{{"EMAIL_VERIFY_TOKEN_VALIDITY", &c.EmailVerifyTokenValidity}, {"PASSWORD_RESET_TOKEN_VALIDITY", &c.PasswordResetTokenValidity}} {
+		if v := strings.TrimSpace(getenv(d.key)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return c, fmt.Errorf("%s=%q: want a number of seconds", d.key, v)
+			}
+			*d.dst = time.Duration(n) * time.Second
 		}
 	}
 	if v := strings.TrimSpace(getenv("SESSION_LENGTH")); v != "" {
@@ -139,6 +191,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("MAX_BODY_SIZE=%q: %v", v, err)
 		}
 		c.MaxBodyBytes = n
+	}
+	if err := c.filesAndIdempotencyFromEnv(getenv); err != nil {
+		return c, err
 	}
 	return c, nil
 }

@@ -5,6 +5,7 @@ package rest
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/families"
+	"github.com/parselambda/parselambda/shared/mail"
 	"github.com/parselambda/parselambda/shared/objects"
 	"github.com/parselambda/parselambda/shared/query"
 	"github.com/parselambda/parselambda/shared/schema"
@@ -32,6 +34,8 @@ type Options struct {
 	SerializeWrites bool
 	// SchemaTTL bounds how stale the schema cache may be (default 5 s, as Parse Server's cacheTTL).
 	SchemaTTL time.Duration
+	// Mail sends verification and password-reset emails; nil disables those flows.
+	Mail mail.Sender
 }
 
 // App is the engine for one Parse app.
@@ -45,6 +49,7 @@ type App struct {
 	auth     *authResolver
 	sessions *session.Store
 	users    *users.Service
+	pages    map[string]*template.Template
 }
 
 // New builds the engine over a connected database.
@@ -64,7 +69,20 @@ func New(o Options) *App {
 		ExtendOnUse:      o.Config.ExtendSessionOnUse,
 		RevokeOnPassword: o.Config.RevokeSessionOnPasswordReset,
 	}}
-	a.users = &users.Service{DB: o.DB, Objects: a.objects, Sessions: a.sessions, EnableAnonymous: o.Config.EnableAnonymousUsers}
+	public := o.Config.PublicServerURL
+	if public == "" {
+		public = o.Config.ServerURL
+	}
+	a.users = &users.Service{DB: o.DB, Objects: a.objects, Sessions: a.sessions, EnableAnonymous: o.Config.EnableAnonymousUsers,
+		Emails: &users.Emails{Sender: o.Mail, AppName: o.Config.AppName, AppID: o.Config.AppID, PublicServerURL: public, From: o.Config.MailFrom,
+			VerifyUserEmails: o.Config.VerifyUserEmails, PreventLoginUnverified: o.Config.PreventLoginWithUnverifiedEmail,
+			VerifyTokenValidity: o.Config.EmailVerifyTokenValidity, ResetTokenValidity: o.Config.PasswordResetTokenValidity}}
+	pages, err := loadPages(o.Config.PagesDir)
+	if err != nil {
+		o.Log.Error("page templates in PAGES_DIR do not parse; using the built-in pages", "err", err)
+		pages, _ = loadPages("")
+	}
+	a.pages = pages
 	a.auth = &authResolver{db: o.DB, sessions: a.sessions}
 	a.routes = a.buildRoutes()
 	return a

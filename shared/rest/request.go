@@ -96,6 +96,10 @@ func (a *App) serve(allowed map[string]bool) http.Handler {
 			a.writeErr(ctx, w, &parse.HTTPError{Status: 404, Msg: "Cannot " + r.Method + " " + mount + p})
 			return
 		}
+		if firstSegment(p) == "apps" {
+			a.servePages(ctx, w, r, p)
+			return
+		}
 		req, err := a.parseRequest(ctx, w, r, p)
 		if err != nil {
 			a.writeErr(ctx, w, err)

@@ -36,6 +36,7 @@ func (a *App) buildRoutes() []route {
 		a.schemaRoutes(),
 		a.userRoutes(),
 		a.sessionRoutes(),
+		a.emailRoutes(),
 	} {
 		rs = append(rs, part...)
 	}
@@ -133,7 +134,7 @@ func (a *App) dispatch(ctx context.Context, req *Request) (*Response, error) {
 }
 
 // notYet are the families whose routes are not built yet; they answer 108 rather than a bare 404.
-var notYet = map[string]bool{"requestPasswordReset": true, "verificationEmailRequest": true, "challenge": true, "files": true, "functions": true, "hooks": true, "jobs": true, "cloud_code": true, "push": true, "push_audiences": true, "config": true, "events": true, "apps": true}
+var notYet = map[string]bool{"challenge": true, "files": true, "functions": true, "hooks": true, "jobs": true, "cloud_code": true, "push": true, "push_audiences": true, "config": true, "events": true}
 
 func match(pattern, segs []string) (map[string]string, bool) {
 	if len(pattern) != len(segs) {

@@ -36,6 +36,7 @@ type Service struct {
 	Objects         *objects.Controller
 	Sessions        *session.Store
 	EnableAnonymous bool
+	Emails          *Emails
 
 	indexOnce sync.Once
 }
@@ -195,6 +196,13 @@ func (s *Service) SignUp(ctx context.Context, a *auth.Auth, body map[string]any)
 		extra = append(extra, bson.E{Key: "_hashed_password", Value: h})
 		delete(body, "password")
 	}
+	var verifyToken string
+	email, _ := body["email"].(string)
+	if s.Emails.configured() && s.Emails.VerifyUserEmails && email != "" {
+		var set bson.D
+		set, verifyToken = s.Emails.verifyColumns()
+		extra = append(extra, set...)
+	}
 	// New users are readable and writable by themselves only (enforcePrivateUsers), unless the body
 	// sets an ACL.
 	master := &auth.Auth{Master: true, InstallationID: a.InstallationID}
@@ -209,6 +217,16 @@ func (s *Service) SignUp(ctx context.Context, a *auth.Auth, body map[string]any)
 			{Key: "_acl", Value: bson.D{{Key: uid, Value: bson.D{{Key: "w", Value: true}, {Key: "r", Value: true}}}}},
 		}}}); err != nil {
 			return nil, err
+		}
+	}
+	if verifyToken != "" {
+		username, _ := body["username"].(string)
+		if err := s.Emails.sendVerify(ctx, email, username, verifyToken); err != nil {
+			return nil, err
+		}
+		if s.Emails.PreventLoginUnverified {
+			// Parse Server's preventSignupWithUnverifiedEmail is off: the user exists, no session yet.
+			return &SignUpResult{Status: 201, Body: created, ID: uid}, nil
 		}
 	}
 	sess, err := s.Sessions.Create(ctx, uid, "signup", provider, a.InstallationID)
@@ -274,6 +292,9 @@ func (s *Service) LogIn(ctx context.Context, a *auth.Auth, params map[string]any
 	u, uid, err := s.findLoginUser(ctx, params)
 	if err != nil {
 		return nil, err
+	}
+	if s.Emails != nil && s.Emails.VerifyUserEmails && s.Emails.PreventLoginUnverified && u["emailVerified"] != true {
+		return nil, parse.NewError(parse.EmailNotFound, "User email is not verified.")
 	}
 	sess, err := s.Sessions.Create(ctx, uid, "login", "password", a.InstallationID)
 	if err != nil {
@@ -369,12 +390,28 @@ func (s *Service) Update(ctx context.Context, a *auth.Auth, id string, body map[
 		delete(body, "password")
 		changedPassword = true
 	}
+	var verifyToken string
+	newEmail, _ := body["email"].(string)
+	if newEmail != "" && s.Emails.configured() && s.Emails.VerifyUserEmails {
+		var set bson.D
+		set, verifyToken = s.Emails.verifyColumns()
+		o.Set = append(o.Set, set...)
+	}
 	out, err := s.Objects.UpdateWith(ctx, a, Collection, id, body, o)
 	if err != nil {
 		if pe, ok := parse.As(err); ok && pe.Code == parse.ObjectNotFound && !a.Master {
 			return nil, parse.NewError(parse.SessionMissing, "Insufficient auth.")
 		}
 		return nil, err
+	}
+	if verifyToken != "" {
+		var u bson.M
+		if err := s.DB.Collection(Collection).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&u); err == nil {
+			username, _ := u["username"].(string)
+			if err := s.Emails.sendVerify(ctx, newEmail, username, verifyToken); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if changedPassword && s.Sessions.Rules.RevokeOnPassword {
 		if err := s.Sessions.RevokeOthers(ctx, id, a.SessionToken); err != nil {

@@ -1,0 +1,88 @@
+// Package mail sends the app's emails (verification, password reset): Amazon SES in AWS, a local
+// outbox folder for `make run`.
+package mail
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+)
+
+// Message is one email.
+type Message struct {
+	To      string `json:"to"`
+	From    string `json:"from"`
+	Subject string `json:"subject"`
+	Text    string `json:"text"`
+}
+
+// Sender delivers messages.
+type Sender interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// Outbox writes each message as a JSON file in Dir and logs it, so a developer can open the link.
+type Outbox struct {
+	Dir string
+	Log *slog.Logger
+	seq atomic.Int64
+}
+
+var _ Sender = (*Outbox)(nil)
+
+// Send writes the message.
+func (o *Outbox) Send(ctx context.Context, m Message) error {
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	name := filepath.Join(o.Dir, fmt.Sprintf("%s-%03d.json", time.Now().UTC().Format("20060102T150405.000"), o.seq.Add(1)))
+	if err := os.WriteFile(name, b, 0o644); err != nil {
+		return err
+	}
+	if o.Log != nil {
+		o.Log.InfoContext(ctx, "mail written to the outbox", "file", name, "to", m.To, "subject", m.Subject, "text", m.Text)
+	}
+	return nil
+}
+
+// SES sends through Amazon SES (API v2).
+type SES struct {
+	Client *sesv2.Client
+	// ConfigurationSet is optional.
+	ConfigurationSet string
+}
+
+var _ Sender = (*SES)(nil)
+
+// Send sends m as a simple text email.
+func (s *SES) Send(ctx context.Context, m Message) error {
+	in := &sesv2.SendEmailInput{
+		FromEmailAddress: aws.String(m.From),
+		Destination:      &types.Destination{ToAddresses: []string{m.To}},
+		Content: &types.EmailContent{Simple: &types.Message{
+			Subject: &types.Content{Data: aws.String(m.Subject), Charset: aws.String("UTF-8")},
+			Body:    &types.Body{Text: &types.Content{Data: aws.String(m.Text), Charset: aws.String("UTF-8")}},
+		}},
+	}
+	if s.ConfigurationSet != "" {
+		in.ConfigurationSetName = aws.String(s.ConfigurationSet)
+	}
+	_, err := s.Client.SendEmail(ctx, in)
+	if err != nil {
+		return fmt.Errorf("ses send: %w", err)
+	}
+	return nil
+}
