@@ -48,6 +48,26 @@ type Config struct {
 	EmailVerifyTokenValidity        time.Duration // EMAIL_VERIFY_TOKEN_VALIDITY seconds (0: no expiry)
 	PasswordResetTokenValidity      time.Duration // PASSWORD_RESET_TOKEN_VALIDITY seconds (0: no expiry)
 	PagesDir                        string        // PAGES_DIR: a folder of templates replacing the built-in pages
+
+	// Files (Parse Server's maxUploadSize, fileUpload.*, preserveFileName; the S3 adapter's directAccess).
+	FilesBucket         string        // FILES_BUCKET: the S3 bucket (empty: a local folder, DATA_DIR/files)
+	FilesPrefix         string        // FILES_PREFIX: key prefix inside the bucket ("")
+	FilesURLMode        string        // FILES_URL_MODE: proxy (default: /files/<appId>/<name>), direct or presigned
+	FilesBaseURL        string        // FILES_BASE_URL: base of direct URLs (CDN or public bucket; default the bucket's URL)
+	FilesPresignTTL     time.Duration // FILES_PRESIGN_TTL seconds (900): presigned upload and download URLs
+	FilesProxyMaxBytes  int64         // FILES_PROXY_MAX_SIZE (5mb): larger proxied downloads redirect to a presigned URL
+	FileMaxBytes        int64         // FILE_MAX_SIZE (20mb, maxUploadSize): uploads through the API
+	FileUploadMaxBytes  int64         // FILE_UPLOAD_MAX_SIZE (5gb): presigned uploads straight to S3
+	FileUploadPublic    bool          // FILE_UPLOAD_PUBLIC (false: fileUpload.enableForPublic)
+	FileUploadAnonymous bool          // FILE_UPLOAD_ANONYMOUS (false: fileUpload.enableForAnonymousUser)
+	FileUploadAuthed    bool          // FILE_UPLOAD_AUTHENTICATED (true: fileUpload.enableForAuthenticatedUser)
+	FileExtensions      []string      // FILE_EXTENSIONS: comma list; "*", an extension, a regex, "!ext" denies
+	PreserveFileName    bool          // PRESERVE_FILE_NAME (false: names get a 32-hex prefix)
+	FilesCacheControl   string        // FILES_CACHE_CONTROL ("public, max-age=86400") on downloads
+
+	// Idempotency (Parse Server's idempotencyOptions).
+	IdempotencyPaths []string      // IDEMPOTENCY_PATHS: comma list of path regexes, e.g. "classes/.*,functions/.*" (off)
+	IdempotencyTTL   time.Duration // IDEMPOTENCY_TTL seconds (300)
 }
 
 // Defaults returns the configuration with every default applied and no keys.
@@ -69,6 +89,16 @@ func Defaults() Config {
 		EnableAnonymousUsers:         true,
 		AppName:                      "parselambda",
 		MailFrom:                     "no-reply@localhost",
+
+		FilesURLMode:       "proxy",
+		FilesPresignTTL:    15 * time.Minute,
+		FilesProxyMaxBytes: 5 << 20,
+		FileMaxBytes:       20 << 20,
+		FileUploadMaxBytes: 5 << 30,
+		FileUploadAuthed:   true,
+		FileExtensions:     DefaultFileExtensions,
+		FilesCacheControl:  "public, max-age=86400",
+		IdempotencyTTL:     300 * time.Second,
 	}
 }
 
@@ -89,11 +119,6 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str("SERVER_URL", &c.ServerURL)
 	str("MONGODB_URI", &c.MongoURI)
 	str("ALLOW_ORIGIN", &c.AllowOrigin)
-	str("FILES_BUCKET", &c.FilesBucket)
-	str("FILES_PREFIX", &c.FilesPrefix)
-	str("FILES_URL_MODE", &c.FilesURLMode)
-	str("FILES_BASE_URL", &c.FilesBaseURL)
-	str("FILES_CACHE_CONTROL", &c.FilesCacheControl)
 
 	u, err := url.Parse(c.ServerURL)
 	if err != nil || u.Scheme == "" || u.Host == "" {
@@ -136,10 +161,6 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		{"EXTEND_SESSION_ON_USE", &c.ExtendSessionOnUse},
 		{"REVOKE_SESSION_ON_PASSWORD_RESET", &c.RevokeSessionOnPasswordReset},
 		{"ENABLE_ANONYMOUS_USERS", &c.EnableAnonymousUsers},
-		{"FILE_UPLOAD_PUBLIC", &c.FileUploadPublic},
-		{"FILE_UPLOAD_ANONYMOUS", &c.FileUploadAnonymous},
-		{"FILE_UPLOAD_AUTHENTICATED", &c.FileUploadAuthed},
-		{"PRESERVE_FILE_NAME", &c.PreserveFileName},
 	}
 	for _, b := range bools {
 		if v := strings.TrimSpace(getenv(b.key)); v != "" {

@@ -8,8 +8,31 @@ import (
 	"time"
 )
 
+// DefaultFileExtensions allows every extension but those a browser would run as a page (HTML, SVG, XML).
+var DefaultFileExtensions = []string{"*", "!html", "!htm", "!shtml", "!shtm", "!xhtml", "!xhtm", "!xht", "!mht", "!mhtml", "!svg", "!svgz", "!xml", "!xsl", "!xslt"}
+
 // filesAndIdempotencyFromEnv reads the files and idempotency settings (FILE_*, FILES_*, IDEMPOTENCY_*).
 func (c *Config) filesAndIdempotencyFromEnv(getenv func(string) string) error {
+	for _, s := range []struct {
+		key string
+		dst *string
+	}{{"FILES_BUCKET", &c.FilesBucket}, {"FILES_PREFIX", &c.FilesPrefix}, {"FILES_URL_MODE", &c.FilesURLMode}, {"FILES_BASE_URL", &c.FilesBaseURL}, {"FILES_CACHE_CONTROL", &c.FilesCacheControl}} {
+		if v := strings.TrimSpace(getenv(s.key)); v != "" {
+			*s.dst = v
+		}
+	}
+	for _, b := range []struct {
+		key string
+		dst *bool
+	}{{"FILE_UPLOAD_PUBLIC", &c.FileUploadPublic}, {"FILE_UPLOAD_ANONYMOUS", &c.FileUploadAnonymous}, {"FILE_UPLOAD_AUTHENTICATED", &c.FileUploadAuthed}, {"PRESERVE_FILE_NAME", &c.PreserveFileName}} {
+		if v := strings.TrimSpace(getenv(b.key)); v != "" {
+			x, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%s=%q: want true or false", b.key, v)
+			}
+			*b.dst = x
+		}
+	}
 	switch c.FilesURLMode {
 	case "proxy", "direct", "presigned":
 	default:
