@@ -17,7 +17,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
@@ -219,4 +221,16 @@ func (e *Env) MustCreate(class string, body map[string]any) string {
 		e.T.Fatalf("create %s: %d %s", class, r.Status, r.Raw)
 	}
 	return r.Map()["objectId"].(string)
+}
+
+// SetField sets a stored column of one document directly in the database.
+func SetField(tb testing.TB, db *mongo.Database, coll, id, key string, value any) {
+	tb.Helper()
+	if t, ok := value.(time.Time); ok {
+		value = bson.NewDateTimeFromTime(t)
+	}
+	_, err := db.Collection(coll).UpdateOne(context.Background(), bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: key, Value: value}}}})
+	if err != nil {
+		tb.Fatalf("set %s.%s: %v", coll, key, err)
+	}
 }

@@ -4,6 +4,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -68,6 +69,16 @@ type Config struct {
 	// Idempotency (Parse Server's idempotencyOptions).
 	IdempotencyPaths []string      // IDEMPOTENCY_PATHS: comma list of path regexes, e.g. "classes/.*,functions/.*" (off)
 	IdempotencyTTL   time.Duration // IDEMPOTENCY_TTL seconds (300)
+
+	// Account lockout and password policy (both off by default, as in Parse Server).
+	LockoutThreshold     int           // ACCOUNT_LOCKOUT_THRESHOLD (0: off)
+	LockoutDuration      time.Duration // ACCOUNT_LOCKOUT_DURATION minutes (5)
+	LockoutUnlockOnReset bool          // ACCOUNT_LOCKOUT_UNLOCK_ON_PASSWORD_RESET (false)
+	PasswordPattern      string        // PASSWORD_POLICY_PATTERN (a Go regexp; empty: any)
+	PasswordPatternError string        // PASSWORD_POLICY_VALIDATION_ERROR
+	PasswordNoUsername   bool          // PASSWORD_POLICY_DO_NOT_ALLOW_USERNAME (false)
+	PasswordMaxAge       time.Duration // PASSWORD_POLICY_MAX_AGE days (0: none)
+	PasswordMaxHistory   int           // PASSWORD_POLICY_MAX_HISTORY (0: none, at most 20)
 }
 
 // Defaults returns the configuration with every default applied and no keys.
@@ -89,6 +100,7 @@ func Defaults() Config {
 		EnableAnonymousUsers:         true,
 		AppName:                      "parselambda",
 		MailFrom:                     "no-reply@localhost",
+		LockoutDuration:              5 * time.Minute,
 
 		FilesURLMode:       "proxy",
 		FilesPresignTTL:    15 * time.Minute,
@@ -197,6 +209,51 @@ func FromEnv(getenv func(string) string) (Config, error) {
 				return c, fmt.Errorf("%s=%q: want a number of seconds", d.key, v)
 			}
 			*d.dst = time.Duration(n) * time.Second
+		}
+	}
+	str("PASSWORD_POLICY_PATTERN", &c.PasswordPattern)
+	str("PASSWORD_POLICY_VALIDATION_ERROR", &c.PasswordPatternError)
+	if c.PasswordPattern != "" {
+		if _, err := regexp.Compile(c.PasswordPattern); err != nil {
+			return c, fmt.Errorf("PASSWORD_POLICY_PATTERN: %v", err)
+		}
+	}
+	for _, it := range []struct {
+		key      string
+		dst      *int
+		min, max int
+	}{{"ACCOUNT_LOCKOUT_THRESHOLD", &c.LockoutThreshold, 0, 999}, {"PASSWORD_POLICY_MAX_HISTORY", &c.PasswordMaxHistory, 0, 20}} {
+		if v := strings.TrimSpace(getenv(it.key)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < it.min || n > it.max {
+				return c, fmt.Errorf("%s=%q: want an integer from %d to %d", it.key, v, it.min, it.max)
+			}
+			*it.dst = n
+		}
+	}
+	for _, d := range []struct {
+		key  string
+		dst  *time.Duration
+		unit time.Duration
+	}{{"ACCOUNT_LOCKOUT_DURATION", &c.LockoutDuration, time.Minute}, {"PASSWORD_POLICY_MAX_AGE", &c.PasswordMaxAge, 24 * time.Hour}} {
+		if v := strings.TrimSpace(getenv(d.key)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return c, fmt.Errorf("%s=%q: want a non-negative integer", d.key, v)
+			}
+			*d.dst = time.Duration(n) * d.unit
+		}
+	}
+	for _, b := range []struct {
+		key string
+		dst *bool
+	}{{"ACCOUNT_LOCKOUT_UNLOCK_ON_PASSWORD_RESET", &c.LockoutUnlockOnReset}, {"PASSWORD_POLICY_DO_NOT_ALLOW_USERNAME", &c.PasswordNoUsername}} {
+		if v := strings.TrimSpace(getenv(b.key)); v != "" {
+			x, err := strconv.ParseBool(v)
+			if err != nil {
+				return c, fmt.Errorf("%s=%q: want true or false", b.key, v)
+			}
+			*b.dst = x
 		}
 	}
 	if v := strings.TrimSpace(getenv("SESSION_LENGTH")); v != "" {

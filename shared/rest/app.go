@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -77,6 +78,12 @@ func New(o Options) *App {
 		Emails: &users.Emails{Sender: o.Mail, AppName: o.Config.AppName, AppID: o.Config.AppID, PublicServerURL: public, From: o.Config.MailFrom,
 			VerifyUserEmails: o.Config.VerifyUserEmails, PreventLoginUnverified: o.Config.PreventLoginWithUnverifiedEmail,
 			VerifyTokenValidity: o.Config.EmailVerifyTokenValidity, ResetTokenValidity: o.Config.PasswordResetTokenValidity}}
+	a.users.Lockout = users.Lockout{Threshold: o.Config.LockoutThreshold, Duration: o.Config.LockoutDuration, UnlockOnPasswordReset: o.Config.LockoutUnlockOnReset}
+	a.users.Policy = users.Policy{ValidationError: o.Config.PasswordPatternError, DoNotAllowUsername: o.Config.PasswordNoUsername,
+		MaxAge: o.Config.PasswordMaxAge, MaxHistory: o.Config.PasswordMaxHistory}
+	if o.Config.PasswordPattern != "" {
+		a.users.Policy.Pattern, _ = regexp.Compile(o.Config.PasswordPattern) // checked by config.FromEnv
+	}
 	pages, err := loadPages(o.Config.PagesDir)
 	if err != nil {
 		o.Log.Error("page templates in PAGES_DIR do not parse; using the built-in pages", "err", err)

@@ -188,13 +188,22 @@ func (s *Service) ResetPassword(ctx context.Context, username, token, password s
 	if password == "" {
 		return parse.NewError(parse.PasswordMissing, "password is required")
 	}
+	uname, _ := u["username"].(string)
+	if err := s.validatePassword(password, uname, u); err != nil {
+		return err
+	}
 	h, err := HashPassword(password)
 	if err != nil {
 		return err
 	}
+	set := append(s.passwordColumns(h, u), bson.E{Key: "_updated_at", Value: bson.NewDateTimeFromTime(s.Emails.now())})
+	unset := bson.D{{Key: "_perishable_token", Value: ""}, {Key: "_perishable_token_expires_at", Value: ""}}
+	if s.Lockout.UnlockOnPasswordReset {
+		unset = append(unset, bson.E{Key: "_failed_login_count", Value: ""}, bson.E{Key: "_account_lockout_expires_at", Value: ""})
+	}
 	if _, err := s.DB.Collection(Collection).UpdateOne(ctx, bson.D{{Key: "_id", Value: u["_id"]}}, bson.D{
-		{Key: "$set", Value: bson.D{{Key: "_hashed_password", Value: h}, {Key: "_updated_at", Value: bson.NewDateTimeFromTime(s.Emails.now())}}},
-		{Key: "$unset", Value: bson.D{{Key: "_perishable_token", Value: ""}, {Key: "_perishable_token_expires_at", Value: ""}}},
+		{Key: "$set", Value: set},
+		{Key: "$unset", Value: unset},
 	}); err != nil {
 		return err
 	}

@@ -37,6 +37,8 @@ type Service struct {
 	Sessions        *session.Store
 	EnableAnonymous bool
 	Emails          *Emails
+	Lockout         Lockout
+	Policy          Policy
 
 	indexOnce sync.Once
 }
@@ -189,11 +191,15 @@ func (s *Service) SignUp(ctx context.Context, a *auth.Auth, body map[string]any)
 		if !isStr || p == "" {
 			return nil, parse.NewError(parse.PasswordMissing, "password is required")
 		}
+		username, _ := body["username"].(string)
+		if err := s.validatePassword(p, username, nil); err != nil {
+			return nil, err
+		}
 		h, err := HashPassword(p)
 		if err != nil {
 			return nil, err
 		}
-		extra = append(extra, bson.E{Key: "_hashed_password", Value: h})
+		extra = append(extra, s.passwordColumns(h, nil)...)
 		delete(body, "password")
 	}
 	var verifyToken string
@@ -272,9 +278,21 @@ func (s *Service) findLoginUser(ctx context.Context, params map[string]any) (bso
 	if err != nil {
 		return nil, "", err
 	}
+	if err := s.checkLocked(u); err != nil {
+		return nil, "", err
+	}
 	hash, _ := u["_hashed_password"].(string)
 	if hash == "" || !CheckPassword(hash, password) {
+		if err := s.failedLogin(ctx, u); err != nil {
+			return nil, "", err
+		}
 		return nil, "", parse.NewError(parse.ObjectNotFound, "Invalid username/password.")
+	}
+	if err := s.successfulLogin(ctx, u); err != nil {
+		return nil, "", err
+	}
+	if err := s.checkExpired(u); err != nil {
+		return nil, "", err
 	}
 	if rp, ok := u["_rperm"]; ok {
 		if arr, isArr := rp.(bson.A); isArr && len(arr) == 0 {
@@ -381,11 +399,22 @@ func (s *Service) Update(ctx context.Context, a *auth.Auth, id string, body map[
 		if !isStr || p == "" {
 			return nil, parse.NewError(parse.PasswordMissing, "password is required")
 		}
+		cur, err := s.currentUser(ctx, bson.D{{Key: "_id", Value: id}})
+		if err != nil {
+			return nil, parse.NewError(parse.SessionMissing, "Insufficient auth.")
+		}
+		username, _ := body["username"].(string)
+		if username == "" {
+			username, _ = cur["username"].(string)
+		}
+		if err := s.validatePassword(p, username, cur); err != nil {
+			return nil, err
+		}
 		h, err := HashPassword(p)
 		if err != nil {
 			return nil, err
 		}
-		o.Set = append(o.Set, bson.E{Key: "_hashed_password", Value: h})
+		o.Set = append(o.Set, s.passwordColumns(h, cur)...)
 		o.Unset = append(o.Unset, bson.E{Key: "_perishable_token", Value: ""}, bson.E{Key: "_perishable_token_expires_at", Value: ""})
 		delete(body, "password")
 		changedPassword = true
