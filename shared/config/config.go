@@ -79,6 +79,15 @@ type Config struct {
 	PasswordNoUsername   bool          // PASSWORD_POLICY_DO_NOT_ALLOW_USERNAME (false)
 	PasswordMaxAge       time.Duration // PASSWORD_POLICY_MAX_AGE days (0: none)
 	PasswordMaxHistory   int           // PASSWORD_POLICY_MAX_HISTORY (0: none, at most 20)
+
+	// Auth providers: each is off unless its client/app ids are set. The URLs default to the
+	// providers' own endpoints and exist so tests can use local stand-ins.
+	AppleClientIDs   []string // AUTH_APPLE_CLIENT_IDS (comma list)
+	AppleKeysURL     string   // AUTH_APPLE_KEYS_URL
+	GoogleClientIDs  []string // AUTH_GOOGLE_CLIENT_IDS
+	GoogleKeysURL    string   // AUTH_GOOGLE_KEYS_URL
+	FacebookAppIDs   []string // AUTH_FACEBOOK_APP_IDS
+	FacebookGraphURL string   // AUTH_FACEBOOK_GRAPH_URL
 }
 
 // Defaults returns the configuration with every default applied and no keys.
@@ -211,6 +220,19 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			*d.dst = time.Duration(n) * time.Second
 		}
 	}
+	list := func(key string, dst *[]string) {
+		for _, part := range strings.Split(getenv(key), ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				*dst = append(*dst, part)
+			}
+		}
+	}
+	list("AUTH_APPLE_CLIENT_IDS", &c.AppleClientIDs)
+	list("AUTH_GOOGLE_CLIENT_IDS", &c.GoogleClientIDs)
+	list("AUTH_FACEBOOK_APP_IDS", &c.FacebookAppIDs)
+	str("AUTH_APPLE_KEYS_URL", &c.AppleKeysURL)
+	str("AUTH_GOOGLE_KEYS_URL", &c.GoogleKeysURL)
+	str("AUTH_FACEBOOK_GRAPH_URL", &c.FacebookGraphURL)
 	str("PASSWORD_POLICY_PATTERN", &c.PasswordPattern)
 	str("PASSWORD_POLICY_VALIDATION_ERROR", &c.PasswordPatternError)
 	if c.PasswordPattern != "" {

@@ -14,6 +14,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/parselambda/parselambda/shared/authproviders"
 	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/families"
 	"github.com/parselambda/parselambda/shared/mail"
@@ -78,6 +79,16 @@ func New(o Options) *App {
 		Emails: &users.Emails{Sender: o.Mail, AppName: o.Config.AppName, AppID: o.Config.AppID, PublicServerURL: public, From: o.Config.MailFrom,
 			VerifyUserEmails: o.Config.VerifyUserEmails, PreventLoginUnverified: o.Config.PreventLoginWithUnverifiedEmail,
 			VerifyTokenValidity: o.Config.EmailVerifyTokenValidity, ResetTokenValidity: o.Config.PasswordResetTokenValidity}}
+	a.users.Providers = map[string]authproviders.Provider{}
+	if len(o.Config.AppleClientIDs) > 0 {
+		a.users.Providers["apple"] = authproviders.NewApple(o.Config.AppleKeysURL, o.Config.AppleClientIDs)
+	}
+	if len(o.Config.GoogleClientIDs) > 0 {
+		a.users.Providers["google"] = authproviders.NewGoogle(o.Config.GoogleKeysURL, o.Config.GoogleClientIDs)
+	}
+	if len(o.Config.FacebookAppIDs) > 0 {
+		a.users.Providers["facebook"] = &authproviders.Facebook{GraphURL: o.Config.FacebookGraphURL, AppIDs: o.Config.FacebookAppIDs}
+	}
 	a.users.Lockout = users.Lockout{Threshold: o.Config.LockoutThreshold, Duration: o.Config.LockoutDuration, UnlockOnPasswordReset: o.Config.LockoutUnlockOnReset}
 	a.users.Policy = users.Policy{ValidationError: o.Config.PasswordPatternError, DoNotAllowUsername: o.Config.PasswordNoUsername,
 		MaxAge: o.Config.PasswordMaxAge, MaxHistory: o.Config.PasswordMaxHistory}

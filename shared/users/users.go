@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/parselambda/parselambda/shared/auth"
+	"github.com/parselambda/parselambda/shared/authproviders"
 	"github.com/parselambda/parselambda/shared/objects"
 	"github.com/parselambda/parselambda/shared/parse"
 	"github.com/parselambda/parselambda/shared/query"
@@ -36,9 +38,11 @@ type Service struct {
 	Objects         *objects.Controller
 	Sessions        *session.Store
 	EnableAnonymous bool
-	Emails          *Emails
-	Lockout         Lockout
-	Policy          Policy
+	// Providers validate authData by provider name ("anonymous" is added when EnableAnonymous).
+	Providers map[string]authproviders.Provider
+	Emails    *Emails
+	Lockout   Lockout
+	Policy    Policy
 
 	indexOnce sync.Once
 }
@@ -135,21 +139,25 @@ func (s *Service) SignUp(ctx context.Context, a *auth.Auth, body map[string]any)
 		if !isMap || len(m) == 0 {
 			return nil, parse.NewError(parse.UnsupportedService, "This authentication method is unsupported.")
 		}
-		for name, data := range m {
-			if name != "anonymous" || !s.EnableAnonymous {
-				return nil, parse.NewError(parse.UnsupportedService, "This authentication method is unsupported.")
+		names := make([]string, 0, len(m))
+		for name := range m {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			dm, _ := m[name].(map[string]any)
+			if err := s.validateAuthData(ctx, name, dm); err != nil {
+				return nil, err
 			}
-			dm, _ := data.(map[string]any)
-			id, _ := dm["id"].(string)
-			if id == "" {
-				return nil, parse.NewError(parse.UnsupportedService, "This authentication method is unsupported.")
-			}
-			// An existing user with this authData logs in.
+		}
+		// An existing user with this authData logs in.
+		for _, name := range names {
+			id, _ := m[name].(map[string]any)["id"].(string)
 			var u bson.M
-			err := s.DB.Collection(Collection).FindOne(ctx, bson.D{{Key: "_auth_data_anonymous.id", Value: id}}).Decode(&u)
+			err := s.DB.Collection(Collection).FindOne(ctx, bson.D{{Key: "_auth_data_" + name + ".id", Value: id}}).Decode(&u)
 			if err == nil {
 				uid, _ := u["_id"].(string)
-				sess, err := s.Sessions.Create(ctx, uid, "login", "anonymous", a.InstallationID)
+				sess, err := s.Sessions.Create(ctx, uid, "login", name, a.InstallationID)
 				if err != nil {
 					return nil, err
 				}
@@ -159,13 +167,15 @@ func (s *Service) SignUp(ctx context.Context, a *auth.Auth, body map[string]any)
 			} else if !errors.Is(err, mongo.ErrNoDocuments) {
 				return nil, err
 			}
-			enc, err := storage.EncodeAtom(dm)
+		}
+		for _, name := range names {
+			enc, err := storage.EncodeAtom(m[name])
 			if err != nil {
 				return nil, err
 			}
-			extra = append(extra, bson.E{Key: "_auth_data_anonymous", Value: enc})
-			provider = "anonymous"
+			extra = append(extra, bson.E{Key: "_auth_data_" + name, Value: enc})
 		}
+		provider = names[0]
 		delete(body, "authData")
 		if _, ok := body["username"]; !ok {
 			body["username"] = parse.RandomString(25)
@@ -386,13 +396,18 @@ func (s *Service) Update(ctx context.Context, a *auth.Auth, id string, body map[
 			return nil, parse.Errorf(parse.InvalidKeyName, "Invalid field name: %s.", k)
 		}
 	}
-	if v, ok := body["authData"]; ok && v != nil {
-		return nil, parse.NewError(parse.UnsupportedService, "This authentication method is unsupported.")
-	}
 	if err := s.checkIdentity(ctx, body, id); err != nil {
 		return nil, err
 	}
 	var o objects.WriteOptions
+	if v, ok := body["authData"]; ok {
+		set, unset, err := s.linkAuthData(ctx, id, v)
+		if err != nil {
+			return nil, err
+		}
+		o.Set, o.Unset = append(o.Set, set...), append(o.Unset, unset...)
+		delete(body, "authData")
+	}
 	changedPassword := false
 	if pw, ok := body["password"]; ok {
 		p, isStr := pw.(string)
@@ -493,3 +508,57 @@ func (s *Service) Upgrade(ctx context.Context, a *auth.Auth, token string) (map[
 func (s *Service) Find(ctx context.Context, a *auth.Auth, opts query.Options) (*objects.FindResult, error) {
 	return s.Objects.Find(ctx, a, Collection, opts)
 }
+
+func (s *Service) validateAuthData(ctx context.Context, name string, data map[string]any) error {
+	var p authproviders.Provider
+	if name == "anonymous" {
+		if s.EnableAnonymous {
+			p = authproviders.Anonymous{}
+		}
+	} else {
+		p = s.Providers[name]
+	}
+	if p == nil || data == nil {
+		return parse.NewError(parse.UnsupportedService, "This authentication method is unsupported.")
+	}
+	return p.Validate(ctx, data)
+}
+
+// linkAuthData links providers to user id ({p: data}) or unlinks them ({p: null}).
+func (s *Service) linkAuthData(ctx context.Context, id string, v any) (set, unset bson.D, err error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, nil, parse.NewError(parse.UnsupportedService, "This authentication method is unsupported.")
+	}
+	for name, data := range m {
+		if !schemaFieldName(name) {
+			return nil, nil, parse.NewError(parse.UnsupportedService, "This authentication method is unsupported.")
+		}
+		if data == nil {
+			unset = append(unset, bson.E{Key: "_auth_data_" + name, Value: ""})
+			continue
+		}
+		dm, _ := data.(map[string]any)
+		if err := s.validateAuthData(ctx, name, dm); err != nil {
+			return nil, nil, err
+		}
+		pid, _ := dm["id"].(string)
+		n, err := s.DB.Collection(Collection).CountDocuments(ctx, bson.D{{Key: "_auth_data_" + name + ".id", Value: pid}, {Key: "_id", Value: bson.D{{Key: "$ne", Value: id}}}})
+		if err != nil {
+			return nil, nil, err
+		}
+		if n > 0 {
+			return nil, nil, parse.NewError(208, "this auth is already used")
+		}
+		enc, err := storage.EncodeAtom(dm)
+		if err != nil {
+			return nil, nil, err
+		}
+		set = append(set, bson.E{Key: "_auth_data_" + name, Value: enc})
+	}
+	return set, unset, nil
+}
+
+var providerNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+
+func schemaFieldName(s string) bool { return providerNameRE.MatchString(s) }
