@@ -423,9 +423,7 @@ func (c *Controller) include(ctx context.Context, a *auth.Auth, objs []map[strin
 					obj := storage.Decode(cls, d, c.FileURL)
 					obj["__type"] = "Object"
 					obj["className"] = cn
-					if cn == "_User" {
-						delete(obj, "authData")
-					}
+					c.hideFields(cls, a, []map[string]any{obj})
 					if ref.holder != nil {
 						ref.holder[ref.key] = obj
 					} else {
