@@ -1,10 +1,6 @@
 package files
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -127,59 +123,5 @@ func TestTypes(t *testing.T) {
 		if got := ExtensionFor(ct); got != want {
 			t.Errorf("ExtensionFor(%q) = %q, want %q", ct, got, want)
 		}
-	}
-}
-
-// storeContract checks what every Store must do.
-func storeContract(t *testing.T, s Store) {
-	ctx := context.Background()
-	data := bytes.Repeat([]byte("parse"), 1000)
-	if err := s.Put(ctx, "abc_hello.txt", bytes.NewReader(data), int64(len(data)), "text/plain"); err != nil {
-		t.Fatal(err)
-	}
-	o, err := s.Get(ctx, "abc_hello.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _ := io.ReadAll(o.Body)
-	o.Body.Close()
-	if !bytes.Equal(got, data) || o.Size != int64(len(data)) || o.ContentType != "text/plain" {
-		t.Errorf("get: %d bytes, size %d, type %q", len(got), o.Size, o.ContentType)
-	}
-	// A reader that is not seekable works too.
-	if err := s.Put(ctx, "abc_hello.txt", io.MultiReader(strings.NewReader("new")), 3, "text/plain"); err != nil {
-		t.Fatal(err)
-	}
-	o, err = s.Get(ctx, "abc_hello.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _ = io.ReadAll(o.Body)
-	o.Body.Close()
-	if string(got) != "new" {
-		t.Errorf("replaced content = %q", got)
-	}
-	if _, err := s.Get(ctx, "missing.txt"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("get missing: %v", err)
-	}
-	if err := s.Delete(ctx, "abc_hello.txt"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Get(ctx, "abc_hello.txt"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("get deleted: %v", err)
-	}
-	if err := s.Delete(ctx, "abc_hello.txt"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("delete missing: %v", err)
-	}
-}
-
-func TestDirStore(t *testing.T) {
-	s, err := NewDirStore(t.TempDir() + "/files")
-	if err != nil {
-		t.Fatal(err)
-	}
-	storeContract(t, s)
-	if _, err := s.Get(context.Background(), "../etc/passwd"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("path escape: %v", err)
 	}
 }

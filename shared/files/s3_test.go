@@ -1,51 +1,35 @@
-package files
+package files_test
 
 import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/parselambda/parselambda/shared/config"
+	. "github.com/parselambda/parselambda/shared/files"
+	"github.com/parselambda/parselambda/shared/files/filestest"
 )
 
-// NewFakeS3 serves an in-memory S3 (gofakes3) on loopback with one bucket and returns a store on it.
-func newFakeS3(t testing.TB, bucket, prefix string) (*S3Store, *httptest.Server) {
-	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket(bucket); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(srv.Close)
-	client := s3.New(s3.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(srv.URL),
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-	})
-	return NewS3Store(client, bucket, prefix), srv
+func newFakeS3(t testing.TB, bucket, prefix string) (*S3Store, string) {
+	return filestest.NewS3(t, bucket, prefix)
 }
 
 func TestS3Store(t *testing.T) {
 	s, _ := newFakeS3(t, "files", "app1/")
-	storeContract(t, s)
+	filestest.Contract(t, s)
 }
 
 func TestS3PresignedLargeUploadAndDownload(t *testing.T) {
-	s, srv := newFakeS3(t, "files", "app1/")
+	s, srvURL := newFakeS3(t, "files", "app1/")
 	ctx := context.Background()
 	data := make([]byte, 8<<20)
 	_, _ = rand.Read(data)
@@ -53,7 +37,7 @@ func TestS3PresignedLargeUploadAndDownload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if up.Method != "PUT" || !strings.HasPrefix(up.URL, srv.URL+"/files/app1/abc_big.bin?") {
+	if up.Method != "PUT" || !strings.HasPrefix(up.URL, srvURL+"/files/app1/abc_big.bin?") {
 		t.Fatalf("presigned: %+v", up)
 	}
 	u, _ := url.Parse(up.URL)
@@ -116,13 +100,13 @@ func TestS3PresignedLargeUploadAndDownload(t *testing.T) {
 }
 
 func TestURLFunc(t *testing.T) {
-	s, srv := newFakeS3(t, "files", "p/")
+	s, srvURL := newFakeS3(t, "files", "p/")
 	cfg := config.Defaults()
 	if URLFunc(cfg, s) != nil {
 		t.Error("proxy mode keeps the API URL")
 	}
 	cfg.FilesURLMode = "direct"
-	if got := URLFunc(cfg, s)("a b.png"); got != srv.URL+"/files/p/a%20b.png" {
+	if got := URLFunc(cfg, s)("a b.png"); got != srvURL+"/files/p/a%20b.png" {
 		t.Errorf("direct bucket URL = %q", got)
 	}
 	cfg.FilesBaseURL = "https://cdn.example.com/f/"
@@ -130,7 +114,7 @@ func TestURLFunc(t *testing.T) {
 		t.Errorf("direct base URL = %q", got)
 	}
 	cfg.FilesURLMode = "presigned"
-	if got := URLFunc(cfg, s)("a.png"); !strings.HasPrefix(got, srv.URL+"/files/p/a.png?") || !strings.Contains(got, "X-Amz-Signature=") {
+	if got := URLFunc(cfg, s)("a.png"); !strings.HasPrefix(got, srvURL+"/files/p/a.png?") || !strings.Contains(got, "X-Amz-Signature=") {
 		t.Errorf("presigned URL = %q", got)
 	}
 	dir, _ := NewDirStore(t.TempDir())
@@ -140,5 +124,16 @@ func TestURLFunc(t *testing.T) {
 	virt := NewS3Store(s3.New(s3.Options{Region: "eu-west-1"}), "bkt", "")
 	if got := virt.ObjectURL("x.png"); got != "https://bkt.s3.eu-west-1.amazonaws.com/x.png" {
 		t.Errorf("virtual-hosted URL = %q", got)
+	}
+}
+
+func TestDirStore(t *testing.T) {
+	s, err := NewDirStore(t.TempDir() + "/files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	filestest.Contract(t, s)
+	if _, err := s.Get(context.Background(), "../etc/passwd"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("path escape: %v", err)
 	}
 }
