@@ -11,6 +11,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/parselambda/parselambda/shared/parse"
 )
@@ -299,11 +300,18 @@ func (s *Store) AddFields(ctx context.Context, class string, fields map[string]F
 		for k, f := range missing {
 			set = append(set, bson.E{Key: k, Value: f.MongoType()})
 		}
-		if _, err := s.db.Collection(Collection).UpdateOne(ctx, bson.D{{Key: "_id", Value: class}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+		// A system class may have no _SCHEMA document yet: the upsert makes it.
+		if _, err := s.db.Collection(Collection).UpdateOne(ctx, bson.D{{Key: "_id", Value: class}}, bson.D{{Key: "$set", Value: set}}, upsert()); err != nil {
 			return nil, fmt.Errorf("update %s: %w", Collection, err)
 		}
 	}
 	return s.get(ctx, class, true)
+}
+
+// upsert makes an update of a _SCHEMA document create it when missing, which happens for system
+// classes (they exist without a document until a field, a CLP or an index is added).
+func upsert() options.Lister[options.UpdateOneOptions] {
+	return options.UpdateOne().SetUpsert(true)
 }
 
 // diff returns the fields not yet in cur, or 111 for a type conflict.
@@ -523,7 +531,7 @@ func (s *Store) Update(ctx context.Context, class string, add map[string]Field, 
 		upd = append(upd, bson.E{Key: "$unset", Value: unset})
 	}
 	if len(upd) > 0 {
-		if _, err := s.db.Collection(Collection).UpdateOne(ctx, bson.D{{Key: "_id", Value: class}}, upd); err != nil {
+		if _, err := s.db.Collection(Collection).UpdateOne(ctx, bson.D{{Key: "_id", Value: class}}, upd, upsert()); err != nil {
 			return nil, fmt.Errorf("update %s: %w", Collection, err)
 		}
 	}
