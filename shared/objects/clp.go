@@ -54,7 +54,9 @@ func checkCLP(cls *schema.Class, op string, a *auth.Auth) ([]string, error) {
 	if op != OpCreate && op != OpAddField {
 		fields = append(fields, strList(cls.CLP[key])...)
 	}
-	if len(fields) > 0 && a.UserID != "" && op != OpCreate && op != OpAddField {
+	// Pointer permissions: an anonymous caller passes the class check too (as in Parse Server) and
+	// then matches no object, so it gets 101 / empty results rather than 119 (see pointerFilter).
+	if len(fields) > 0 && op != OpCreate && op != OpAddField {
 		return fields, nil
 	}
 	return nil, parse.Errorf(parse.OperationForbidden, "Permission denied for action %s on class %s.", op, cls.Name)
@@ -73,6 +75,9 @@ func strList(v any) []string {
 
 // pointerFilter is the clause that limits access to objects whose pointer fields point at the caller.
 func pointerFilter(cls *schema.Class, fields []string, a *auth.Auth) bson.E {
+	if a.UserID == "" { // no user: nothing can point at the caller
+		return bson.E{Key: "$or", Value: bson.A{bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{}}}}}}}
+	}
 	or := bson.A{}
 	ptr := bson.D{{Key: "__type", Value: "Pointer"}, {Key: "className", Value: "_User"}, {Key: "objectId", Value: a.UserID}}
 	for _, f := range fields {
