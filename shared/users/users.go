@@ -134,6 +134,7 @@ func (s *Service) SignUp(ctx context.Context, a *auth.Auth, body map[string]any)
 	}
 	provider := "password"
 	var extra bson.D
+	generatedUsername := "" // Parse Server answers the username it made up for an authData sign-up
 	if ad, ok := body["authData"]; ok && ad != nil {
 		m, isMap := ad.(map[string]any)
 		if !isMap || len(m) == 0 {
@@ -163,6 +164,7 @@ func (s *Service) SignUp(ctx context.Context, a *auth.Auth, body map[string]any)
 				}
 				out := s.decodeSelf(u)
 				out["sessionToken"] = sess.Token
+				out["authDataResponse"] = map[string]any{}
 				return &SignUpResult{Status: 200, Body: out, ID: uid}, nil
 			} else if !errors.Is(err, mongo.ErrNoDocuments) {
 				return nil, err
@@ -178,7 +180,8 @@ func (s *Service) SignUp(ctx context.Context, a *auth.Auth, body map[string]any)
 		provider = names[0]
 		delete(body, "authData")
 		if _, ok := body["username"]; !ok {
-			body["username"] = parse.RandomString(25)
+			generatedUsername = parse.RandomString(25)
+			body["username"] = generatedUsername
 		}
 	} else {
 		if u, _ := body["username"].(string); u == "" {
@@ -250,6 +253,12 @@ func (s *Service) SignUp(ctx context.Context, a *auth.Auth, body map[string]any)
 		return nil, err
 	}
 	created["sessionToken"] = sess.Token
+	if provider != "password" {
+		if generatedUsername != "" {
+			created["username"] = generatedUsername
+		}
+		created["authDataResponse"] = map[string]any{}
+	}
 	return &SignUpResult{Status: 201, Body: created, ID: uid}, nil
 }
 
