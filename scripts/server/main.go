@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -90,6 +91,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	if pa := os.Getenv("PPROF_ADDR"); pa != "" {
+		if err := servePprof(pa); err != nil {
+			return err
+		}
+		log.Info("pprof", "url", "http://"+pa+"/debug/pprof/")
+	}
 	srv := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Printf("parselambda ready\n  serverURL: http://%s%s\n  appId:     %s\n  masterKey: %s\n  database:  %s (%s)\n",
 		ln.Addr(), cfg.MountPath, cfg.AppID, cfg.MasterKey, cfg.DatabaseName, dbKind(embedded, caps.Name))
@@ -113,4 +120,28 @@ func dbKind(embedded bool, name string) string {
 		return name
 	}
 	return "MONGODB_URI"
+}
+
+// servePprof serves net/http/pprof on addr, which must be a loopback address (PPROF_ADDR, for profiling
+// the local server, e.g. by scripts/benchcompare).
+func servePprof(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("PPROF_ADDR %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("PPROF_ADDR must be a loopback address, not %q", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	go http.Serve(ln, mux) //nolint:errcheck // lives as long as the process
+	return nil
 }
