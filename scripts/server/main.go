@@ -23,6 +23,7 @@ import (
 
 	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/embeddb"
+	"github.com/parselambda/parselambda/shared/files"
 	"github.com/parselambda/parselambda/shared/mail"
 	"github.com/parselambda/parselambda/shared/rest"
 )
@@ -79,12 +80,22 @@ func run() error {
 		}
 		outbox = filepath.Join(dir, "outbox")
 	}
+	dataDir := os.Getenv("DATA_DIR")
+	if dataDir == "" {
+		dataDir = ".data"
+	}
+	fileStore, err := files.Open(ctx, cfg, filepath.Join(dataDir, "files"))
+	if err != nil {
+		return err
+	}
 	app := rest.New(rest.Options{
+		Files:           fileStore,
 		Config:          cfg,
 		DB:              client.Database(cfg.DatabaseName),
 		Log:             log,
 		Caps:            caps,
 		SerializeWrites: caps.Name != "",
+		SessionCacheTTL: 5 * time.Second,
 		Mail:            &mail.Outbox{Dir: outbox, Log: log},
 	})
 	ln, err := net.Listen("tcp", addr)

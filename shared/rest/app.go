@@ -6,6 +6,7 @@ package rest
 import (
 	"context"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -17,6 +18,7 @@ import (
 	"github.com/parselambda/parselambda/shared/authproviders"
 	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/families"
+	"github.com/parselambda/parselambda/shared/files"
 	"github.com/parselambda/parselambda/shared/mail"
 	"github.com/parselambda/parselambda/shared/objects"
 	"github.com/parselambda/parselambda/shared/query"
@@ -36,8 +38,18 @@ type Options struct {
 	SerializeWrites bool
 	// SchemaTTL bounds how stale the schema cache may be (default 5 s, as Parse Server's cacheTTL).
 	SchemaTTL time.Duration
+	// SessionCacheTTL is how long a resolved session token is reused in this process (Parse Server's
+	// cacheTTL, 5 s); 0 turns the cache off.
+	SessionCacheTTL time.Duration
 	// Mail sends verification and password-reset emails; nil disables those flows.
 	Mail mail.Sender
+	// Files stores Parse files (nil: uploads answer 130, downloads 404).
+	Files files.Store
+	// FileURL, when set, is the URL of a stored file in objects and upload answers; by default the
+	// FILES_URL_MODE of the config: <serverURL>/files/<appId>/<name>, direct or presigned S3 URLs.
+	FileURL func(name string) string
+	// Events receives analytics events as CloudWatch EMF lines (default os.Stdout).
+	Events io.Writer
 }
 
 // App is the engine for one Parse app.
@@ -52,6 +64,7 @@ type App struct {
 	sessions *session.Store
 	users    *users.Service
 	pages    map[string]*template.Template
+	ext      *extras
 }
 
 // New builds the engine over a connected database.
@@ -101,7 +114,8 @@ func New(o Options) *App {
 		pages, _ = loadPages("")
 	}
 	a.pages = pages
-	a.auth = &authResolver{db: o.DB, sessions: a.sessions}
+	a.auth = &authResolver{db: o.DB, sessions: a.sessions, ttl: o.SessionCacheTTL}
+	a.initExtras(o)
 	a.routes = a.buildRoutes()
 	return a
 }

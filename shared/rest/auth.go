@@ -2,6 +2,8 @@ package rest
 
 import (
 	"context"
+	"sync"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -11,10 +13,48 @@ import (
 	"github.com/parselambda/parselambda/shared/session"
 )
 
-// authResolver turns a session token into a user and the user's roles.
+// authResolver turns a session token into a user and the user's roles. Resolved tokens are cached
+// for a few seconds per container, as Parse Server caches sessions (cacheTTL); logging out or revoking
+// sessions in this container drops the cache.
 type authResolver struct {
 	db       *mongo.Database
 	sessions *session.Store
+	ttl      time.Duration
+
+	mu    sync.Mutex
+	cache map[string]cachedAuth
+	gen   uint64
+}
+
+type cachedAuth struct {
+	userID string
+	roles  []string
+	until  time.Time
+}
+
+const authCacheMax = 10000
+
+func (r *authResolver) cached(token string) (*auth.Auth, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.cache[token]
+	if !ok || time.Now().After(c.until) || r.sessions.Generation() != r.gen {
+		return nil, false
+	}
+	return &auth.Auth{UserID: c.userID, Roles: c.roles, SessionToken: token}, true
+}
+
+func (r *authResolver) remember(token string, a *auth.Auth) {
+	if r.ttl <= 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cache == nil || len(r.cache) >= authCacheMax || r.sessions.Generation() != r.gen {
+		r.cache = map[string]cachedAuth{}
+		r.gen = r.sessions.Generation()
+	}
+	r.cache[token] = cachedAuth{userID: a.UserID, roles: a.Roles, until: time.Now().Add(r.ttl)}
 }
 
 const maxRoleDepth = 20
@@ -26,6 +66,9 @@ func (r *authResolver) resolve(ctx context.Context, token string, master bool) (
 	if token == "" {
 		return auth.Nobody(), nil
 	}
+	if a, ok := r.cached(token); ok {
+		return a, nil
+	}
 	s, err := r.sessions.Lookup(ctx, token)
 	if err != nil {
 		return nil, err
@@ -34,7 +77,9 @@ func (r *authResolver) resolve(ctx context.Context, token string, master bool) (
 	if err != nil {
 		return nil, err
 	}
-	return &auth.Auth{UserID: s.UserID, Roles: roles, SessionToken: token}, nil
+	a := &auth.Auth{UserID: s.UserID, Roles: roles, SessionToken: token}
+	r.remember(token, a)
+	return a, nil
 }
 
 // roles returns "role:Name" for every role the user is in, directly or through roles of roles.

@@ -18,6 +18,9 @@ func (a *App) find(ctx context.Context, req *Request) (*Response, error) {
 	if req.Params["className"] == "_Session" {
 		return a.sessionFind(ctx, req)
 	}
+	if err := installationClassOnly(req, "find"); err != nil {
+		return nil, err
+	}
 	opts, err := query.ParseFind(req.params())
 	if err != nil {
 		return nil, err
@@ -62,6 +65,8 @@ func (a *App) create(ctx context.Context, req *Request) (*Response, error) {
 		return a.signUp(ctx, req)
 	case cls == "_Session":
 		return a.sessionCreate(ctx, req)
+	case cls == "_Installation":
+		return a.installationCreate(ctx, req)
 	case cls == "_Role" && !req.roleChecked:
 		req.roleChecked = true
 		return a.roleCreate(ctx, req)
@@ -80,6 +85,8 @@ func (a *App) update(ctx context.Context, req *Request) (*Response, error) {
 		return a.userUpdate(ctx, req)
 	case cls == "_Session":
 		return a.sessionUpdate(ctx, req)
+	case cls == "_Installation":
+		return a.installationUpdate(ctx, req)
 	case cls == "_Role" && !req.roleChecked:
 		req.roleChecked = true
 		return a.roleUpdate(ctx, req)
@@ -98,6 +105,9 @@ func (a *App) delete(ctx context.Context, req *Request) (*Response, error) {
 	case "_Session":
 		return a.sessionDelete(ctx, req)
 	}
+	if err := installationClassOnly(req, "delete"); err != nil {
+		return nil, err
+	}
 	if err := a.objects.Delete(ctx, req.Auth, req.Params["className"], req.Params["objectId"]); err != nil {
 		return nil, err
 	}
@@ -111,6 +121,9 @@ func (a *App) purge(ctx context.Context, req *Request) (*Response, error) {
 	}
 	if _, err := a.db.Collection(cls).DeleteMany(ctx, bson.D{}); err != nil {
 		return nil, err
+	}
+	if cls == "_Session" || cls == "_Role" || cls == "_User" {
+		a.sessions.Invalidate()
 	}
 	return reply(map[string]any{})
 }

@@ -249,6 +249,7 @@ func (a *App) sessionDelete(ctx context.Context, req *Request) (*Response, error
 	if err := a.objects.Delete(ctx, auth.Master(), session.Collection, req.Params["objectId"]); err != nil {
 		return nil, err
 	}
+	a.sessions.Invalidate()
 	return reply(map[string]any{})
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -32,7 +33,15 @@ type Rules struct {
 type Store struct {
 	DB    *mongo.Database
 	Rules Rules
+
+	gen atomic.Uint64 // bumped whenever sessions are removed, so caches of resolved tokens drop
 }
+
+// Invalidate marks sessions as changed (call it after removing sessions another way).
+func (s *Store) Invalidate() { s.gen.Add(1) }
+
+// Generation changes whenever this store removes sessions.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
 
 func (s *Store) now() time.Time {
 	if s.Rules.Now != nil {
@@ -64,6 +73,7 @@ func (s *Store) Create(ctx context.Context, userID, action, provider, installati
 		{Key: "restricted", Value: false},
 	}
 	if installationID != "" {
+		s.gen.Add(1)
 		doc = append(doc, bson.E{Key: "installationId", Value: installationID})
 		if _, err := s.DB.Collection(Collection).DeleteMany(ctx, bson.D{{Key: "_p_user", Value: "_User$" + userID}, {Key: "installationId", Value: installationID}}); err != nil {
 			return nil, err
@@ -119,6 +129,7 @@ func (s *Store) Lookup(ctx context.Context, token string) (*Session, error) {
 
 // DeleteToken removes the session with token.
 func (s *Store) DeleteToken(ctx context.Context, token string) (bool, error) {
+	defer s.gen.Add(1)
 	res, err := s.DB.Collection(Collection).DeleteOne(ctx, bson.D{{Key: "_session_token", Value: token}})
 	if err != nil {
 		return false, err
@@ -128,6 +139,7 @@ func (s *Store) DeleteToken(ctx context.Context, token string) (bool, error) {
 
 // RevokeOthers removes the user's sessions except the one with keepToken.
 func (s *Store) RevokeOthers(ctx context.Context, userID, keepToken string) error {
+	defer s.gen.Add(1)
 	f := bson.D{{Key: "_p_user", Value: "_User$" + userID}}
 	if keepToken != "" {
 		f = append(f, bson.E{Key: "_session_token", Value: bson.D{{Key: "$ne", Value: keepToken}}})
