@@ -184,6 +184,9 @@ func (a *App) aggregate(ctx context.Context, req *Request) (*Response, error) {
 					continue
 				}
 			}
+			if v == nil { // Parse Server drops null from distinct results
+				continue
+			}
 			out = append(out, storage.DecodeValue(v))
 		}
 		return reply(map[string]any{"results": out})
@@ -221,15 +224,34 @@ func (a *App) aggregate(ctx context.Context, req *Request) (*Response, error) {
 	if len(filter) > 0 {
 		pipeline = append(pipeline, bson.D{{Key: "$match", Value: filter}})
 	}
+	pointerGroup := false // the last $group is by a pointer: its keys become object ids
 	for _, s := range stages {
 		sm, ok := s.(map[string]any)
 		if !ok || len(sm) != 1 {
 			return nil, parse.NewError(parse.InvalidQuery, "each pipeline stage must be an object with one key")
 		}
 		for name, arg := range sm {
+			if err := checkAggProjection(name, arg); err != nil {
+				return nil, err
+			}
+			if a.objects.Caps.Name != "" { // DetectCaps names FerretDB only
+				if err := checkFerretDBStage(name, arg, a.dbName()); err != nil {
+					return nil, err
+				}
+			}
 			st, err := aggStage(cls, name, arg)
 			if err != nil {
 				return nil, err
+			}
+			if name == "$group" {
+				pointerGroup = false
+				if g, ok := st[0].Value.(bson.D); ok {
+					for _, e := range g {
+						if s, isStr := e.Value.(string); e.Key == "_id" && isStr && strings.HasPrefix(s, "$_p_") {
+							pointerGroup = true
+						}
+					}
+				}
 			}
 			pipeline = append(pipeline, st)
 		}
@@ -248,11 +270,22 @@ func (a *App) aggregate(ctx context.Context, req *Request) (*Response, error) {
 		for k, v := range d {
 			switch {
 			case k == "_id":
+				if s, ok := v.(string); ok && pointerGroup {
+					if _, id, found := strings.Cut(s, "$"); found {
+						v = id // MongoStorageAdapter.aggregate: "_User$abc" → "abc"
+					}
+				}
 				o["objectId"] = storage.DecodeValue(v)
-			case k == "_created_at":
-				o["createdAt"] = storage.DecodeValue(v)
-			case k == "_updated_at":
-				o["updatedAt"] = storage.DecodeValue(v)
+			case k == "_created_at", k == "_updated_at":
+				name := "createdAt"
+				if k == "_updated_at" {
+					name = "updatedAt"
+				}
+				if t, ok := v.(bson.DateTime); ok { // plain ISO strings, as in every other answer
+					o[name] = storage.FormatTime(t.Time())
+				} else {
+					o[name] = storage.DecodeValue(v)
+				}
 			case strings.HasPrefix(k, "_p_"):
 				if s, ok := v.(string); ok {
 					if cn, id, found := strings.Cut(s, "$"); found {
@@ -270,6 +303,91 @@ func (a *App) aggregate(ctx context.Context, req *Request) (*Response, error) {
 		out = append(out, o)
 	}
 	return reply(map[string]any{"results": out})
+}
+
+// checkAggProjection refuses a $project that mixes inclusion and exclusion (MongoDB's error 31254,
+// which would otherwise come back as an internal error).
+func checkAggProjection(name string, arg any) error {
+	m, ok := arg.(map[string]any)
+	if name != "$project" || !ok {
+		return nil
+	}
+	var incl, excl string
+	for k, v := range m {
+		if k == "_id" {
+			continue
+		}
+		if isExclusion(v) {
+			excl = k
+		} else {
+			incl = k
+		}
+	}
+	if incl != "" && excl != "" {
+		return parse.Errorf(parse.InvalidQuery, "Invalid $project: cannot exclude %s in a projection that includes %s.", excl, incl)
+	}
+	return nil
+}
+
+func isExclusion(v any) bool {
+	switch t := v.(type) {
+	case bool:
+		return !t
+	case json.Number:
+		f, err := t.Float64()
+		return err == nil && f == 0
+	}
+	return false
+}
+
+// checkFerretDBStage refuses what FerretDB 1.x answers wrongly without an error: several
+// accumulators in one $group (only the first sees documents), and field paths or expressions in
+// $project, $addFields and $set (they come back as literal strings).
+func checkFerretDBStage(name string, arg any, db string) error {
+	m, ok := arg.(map[string]any)
+	if !ok {
+		return nil
+	}
+	switch name {
+	case "$group":
+		if len(m) > 2 { // _id and one accumulator
+			return parse.Errorf(parse.InvalidQuery, "The database (%s) evaluates one accumulator per $group stage; run one aggregate per accumulator.", db)
+		}
+	case "$project", "$addFields", "$set":
+		for k, v := range m {
+			switch v.(type) {
+			case bool, json.Number:
+				if name == "$project" {
+					continue
+				}
+			}
+			if name == "$project" || aggExpression(v) {
+				return parse.Errorf(parse.InvalidQuery, "The database (%s) cannot compute the field %s in %s.", db, k, name)
+			}
+		}
+	}
+	return nil
+}
+
+// aggExpression tells whether v holds a field path ("$x") or an operator ({"$op": ...}).
+func aggExpression(v any) bool {
+	switch t := v.(type) {
+	case string:
+		return strings.HasPrefix(t, "$")
+	case []any:
+		for _, x := range t {
+			if aggExpression(x) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, x := range t {
+			if strings.HasPrefix(k, "$") || aggExpression(x) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 var allowedStages = map[string]bool{"$match": true, "$group": true, "$project": true, "$sort": true, "$skip": true, "$limit": true, "$unwind": true, "$count": true, "$addFields": true, "$set": true, "$unset": true, "$sample": true, "$lookup": true, "$facet": true, "$sortByCount": true, "$bucket": true, "$replaceRoot": true, "$geoNear": true}
