@@ -32,9 +32,9 @@ func newQueryWorld(t *testing.T, mod func(*config.Config)) *queryWorld {
 	)
 	w := &queryWorld{env: env, ids: map[string]string{}}
 	for _, g := range []obj{
-		{"name": "alpha", "score": 10, "tags": arr{"a", "b"}, "active": true, "owner": ptr("_User", "u1"), "when": date("2020-01-01T00:00:00.000Z"), "stats": obj{"wins": 3}},
+		{"name": "alpha", "score": 10, "tags": arr{"a", "b"}, "active": true, "owner": ptr("_User", "u1"), "when": date("2020-01-01T00:00:00.000Z"), "stats": obj{"wins": 3}, "loc": obj{"__type": "GeoPoint", "latitude": 40, "longitude": -30}},
 		{"name": "beta", "score": 20, "tags": arr{"b", "c"}, "active": false, "owner": ptr("_User", "u2"), "when": date("2021-06-01T00:00:00.000Z"), "stats": obj{"wins": 1}},
-		{"name": "gamma", "score": 30, "tags": arr{"c"}, "active": true, "owner": ptr("_User", "u1")},
+		{"name": "gamma", "score": 30, "tags": arr{"c"}, "active": true, "owner": ptr("_User", "u1"), "loc": obj{"__type": "GeoPoint", "latitude": 10, "longitude": 10}},
 		{"name": "Delta", "score": 20, "tags": arr{}},
 		{"name": "eps", "score": 5.5, "active": false, "tags": arr{"a"}},
 	} {
@@ -490,22 +490,41 @@ func TestQueryIncludeUnreadable(t *testing.T) {
 	eq(t, "list", m["list"], arr{})
 }
 
-func TestQueryUnsupportedOnEmbeddedDB(t *testing.T) {
-	_, caps := apptest.Client(t)
-	if caps.Geo && caps.Text {
-		t.Skip("the database evaluates geo and text queries")
-	}
+// TestQueryGeoAndText: geo and text queries either answer right (MongoDB, or an engine that evaluates
+// them) or, where the database cannot evaluate them, a clear 102; never a 500 or a wrong result.
+func TestQueryGeoAndText(t *testing.T) {
 	w := newQueryWorld(t, nil)
-	gp := obj{"__type": "GeoPoint", "latitude": 40, "longitude": -30}
-	w.run(t, []queryCase{
-		{name: "$nearSphere", params: where(obj{"loc": obj{"$nearSphere": gp}}), status: 400, code: 102},
-		{name: "$nearSphere with $maxDistanceInKilometers", params: where(obj{"loc": obj{"$nearSphere": gp, "$maxDistanceInKilometers": 10}}), status: 400, code: 102},
-		{name: "$within $box", params: where(obj{"loc": obj{"$within": obj{"$box": arr{gp, gp}}}}), status: 400, code: 102},
-		{name: "$geoWithin $polygon", params: where(obj{"loc": obj{"$geoWithin": obj{"$polygon": arr{gp, gp, gp}}}}), status: 400, code: 102},
-		{name: "$geoWithin $centerSphere", params: where(obj{"loc": obj{"$geoWithin": obj{"$centerSphere": arr{arr{-30, 40}, 0.1}}}}), status: 400, code: 102},
-		{name: "$geoIntersects", params: where(obj{"loc": obj{"$geoIntersects": obj{"$point": gp}}}), status: 400, code: 102},
-		{name: "$text on a field", params: where(obj{"name": obj{"$text": obj{"$search": obj{"$term": "alpha"}}}}), status: 400, code: 102},
-		{name: "$text at the top", params: where(obj{"$text": obj{"$search": obj{"$term": "alpha"}}}), status: 400, code: 102},
-		{name: "$text inside $or", params: where(obj{"$or": arr{obj{"name": obj{"$text": obj{"$search": obj{"$term": "a"}}}}}}), status: 400, code: 102},
-	})
+	gp := func(lat, lng float64) obj { return obj{"__type": "GeoPoint", "latitude": lat, "longitude": lng} }
+	for _, c := range []queryCase{
+		{name: "$nearSphere sorts by distance", params: where(obj{"loc": obj{"$nearSphere": gp(40, -30)}}), want: []string{"alpha", "gamma"}, ordered: true},
+		{name: "$nearSphere with $maxDistanceInKilometers", params: where(obj{"loc": obj{"$nearSphere": gp(40.01, -30), "$maxDistanceInKilometers": 10}}), want: []string{"alpha"}},
+		{name: "$nearSphere with $maxDistanceInRadians", params: where(obj{"loc": obj{"$nearSphere": gp(10, 10.01), "$maxDistanceInRadians": 0.01}}), want: []string{"gamma"}},
+		{name: "$within $box", params: where(obj{"loc": obj{"$within": obj{"$box": arr{gp(39, -31), gp(41, -29)}}}}), want: []string{"alpha"}},
+		{name: "$geoWithin $polygon", params: where(obj{"loc": obj{"$geoWithin": obj{"$polygon": arr{gp(39, -31), gp(39, -29), gp(41, -29), gp(41, -31)}}}}), want: []string{"alpha"}},
+		{name: "$geoWithin $centerSphere", params: where(obj{"loc": obj{"$geoWithin": obj{"$centerSphere": arr{gp(10, 10), 0.01}}}}), want: []string{"gamma"}},
+		{name: "$text on a field", params: where(obj{"name": obj{"$text": obj{"$search": obj{"$term": "alpha"}}}}), want: []string{"alpha"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			body := obj{"_method": "GET"}
+			for k, v := range c.params {
+				body[k] = v
+			}
+			r := w.env.Do(apptest.Req{Method: "POST", Path: "/classes/Game", Body: body})
+			switch {
+			case r.Status == 400 && r.Code() == 102:
+				if msg, _ := r.Map()["error"].(string); msg == "" {
+					t.Errorf("102 without a message")
+				}
+			case r.Status == 200:
+				want := append([]string{}, c.want...)
+				if !c.ordered {
+					sort.Strings(want)
+				}
+				eq(t, "names", names(r.Results(), c.ordered), want)
+			default:
+				t.Errorf("%s: %d %s (want the right results or a clear 102)", mustJSON(c.params), r.Status, r.Raw)
+			}
+		})
+	}
 }
