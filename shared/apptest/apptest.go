@@ -25,6 +25,7 @@ import (
 
 	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/embeddb"
+	"github.com/parselambda/parselambda/shared/files"
 	"github.com/parselambda/parselambda/shared/mail"
 	"github.com/parselambda/parselambda/shared/query"
 	"github.com/parselambda/parselambda/shared/rest"
@@ -84,7 +85,31 @@ type Env struct {
 	DB      *mongo.Database
 	Config  config.Config
 	Handler http.Handler
+	// Events holds the analytics events the engine wrote (CloudWatch EMF lines).
+	Events *SyncBuffer
 }
+
+// SyncBuffer is a bytes.Buffer safe for concurrent writers.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// WithFiles sets the file store (by default a folder in the test's temporary directory).
+func WithFiles(s files.Store) Option { return func(o *rest.Options) { o.Files = s } }
 
 // Option changes the engine's options in NewWith.
 type Option func(*rest.Options)
@@ -111,11 +136,16 @@ func NewWith(tb testing.TB, mod func(*config.Config), opts ...Option) *Env {
 		mod(&cfg)
 	}
 	ro := rest.Options{Config: cfg, DB: db, Caps: cp, SerializeWrites: cp.Name != "", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	events := &SyncBuffer{}
+	ro.Events = events
+	if fs, err := files.NewDirStore(tb.TempDir()); err == nil {
+		ro.Files = fs
+	}
 	for _, o := range opts {
 		o(&ro)
 	}
 	app := rest.New(ro)
-	return &Env{T: tb, App: app, DB: db, Config: cfg, Handler: app.Handler()}
+	return &Env{T: tb, App: app, DB: db, Config: cfg, Handler: app.Handler(), Events: events}
 }
 
 // Req describes one request.

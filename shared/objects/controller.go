@@ -36,6 +36,9 @@ type Controller struct {
 	// embedded database, which neither updates atomically nor indexes anything but an exact _id.
 	SerializeWrites bool
 	Now             func() time.Time
+	// FileURLFunc, when set, makes file URLs instead of the API's /files/<appId>/<name> (direct or
+	// presigned S3 URLs).
+	FileURLFunc func(name string) string
 
 	locks keyedMutex
 }
@@ -49,6 +52,9 @@ func (c *Controller) now() time.Time {
 
 // FileURL is the URL a stored file name is served at.
 func (c *Controller) FileURL(name string) string {
+	if c.FileURLFunc != nil {
+		return c.FileURLFunc(name)
+	}
 	return strings.TrimRight(c.Config.ServerURL, "/") + "/files/" + c.Config.AppID + "/" + pathEscape(name)
 }
 

@@ -74,6 +74,7 @@ func (a *App) batch(ctx context.Context, req *Request) (*Response, error) {
 	out := make([]any, len(subs))
 	for i, s := range subs {
 		sr := &Request{Method: s.method, Path: s.path, Body: s.body, Auth: req.Auth, Header: req.Header, ID: req.ID, Context: req.Context, Version: req.Version}
+		sr.batchIndex = i + 1
 		if s.method == "GET" && s.body == nil {
 			sr.Body = map[string]any{}
 		}

@@ -31,6 +31,10 @@ type Request struct {
 	raw     []byte // the raw body, when it came over HTTP
 	// legacyToken is a non-revocable session token, read only by /upgradeToRevocableSession.
 	legacyToken string
+	// contentType is the JS SDK's _ContentType (file uploads in JSON form).
+	contentType string
+	// batchIndex is a batch sub-request's position from 1 (idempotency).
+	batchIndex  int
 	roleChecked bool
 }
 
@@ -100,6 +104,9 @@ func (a *App) serve(allowed map[string]bool) http.Handler {
 			a.servePages(ctx, w, r, p)
 			return
 		}
+		if a.serveFileDownload(ctx, w, r, p) {
+			return
+		}
 		req, err := a.parseRequest(ctx, w, r, p)
 		if err != nil {
 			a.writeErr(ctx, w, err)
@@ -120,7 +127,7 @@ func (a *App) parseRequest(ctx context.Context, w http.ResponseWriter, r *http.R
 	req := &Request{Method: r.Method, Path: p, Query: r.URL.Query(), Header: r.Header}
 	var raw []byte
 	if r.Body != nil {
-		lr := http.MaxBytesReader(w, r.Body, a.cfg.MaxBodyBytes)
+		lr := http.MaxBytesReader(w, r.Body, a.bodyLimit(r.Method, p))
 		b, err := io.ReadAll(lr)
 		if err != nil {
 			var mbe *http.MaxBytesError
@@ -131,7 +138,9 @@ func (a *App) parseRequest(ctx context.Context, w http.ResponseWriter, r *http.R
 		}
 		raw = b
 	}
-	if len(bytes.TrimSpace(raw)) > 0 {
+	if a.rawFileBody(r, p, raw) {
+		req.raw = raw
+	} else if len(bytes.TrimSpace(raw)) > 0 {
 		v, err := decodeJSON(raw)
 		if err != nil {
 			return nil, parse.NewError(parse.InvalidJSON, "invalid JSON")
@@ -202,6 +211,7 @@ func (a *App) parseRequest(ctx context.Context, w http.ResponseWriter, r *http.R
 					return nil, parse.NewError(parse.InvalidJSON, "unsupported _method")
 				}
 			}
+			req.contentType, _ = b["_ContentType"].(string)
 			for _, k := range []string{"_method", "_ApplicationId", "_JavaScriptKey", "_MasterKey", "_SessionToken", "_InstallationId", "_ClientVersion", "_context", "_RevocableSession", "_ContentType"} {
 				delete(b, k)
 			}

@@ -37,6 +37,10 @@ func (a *App) buildRoutes() []route {
 		a.userRoutes(),
 		a.sessionRoutes(),
 		a.emailRoutes(),
+		a.fileRoutes(),
+		a.configRoutes(),
+		a.installationRoutes(),
+		a.eventRoutes(),
 	} {
 		rs = append(rs, part...)
 	}
@@ -82,17 +86,6 @@ func (a *App) classRoutes() []route {
 		r("PUT", "/roles/:objectId", a.roleUpdate),
 		r("DELETE", "/roles/:objectId", a.withClass("_Role", a.delete)),
 	)
-	// Installations are a class with its own paths.
-	for _, alias := range []struct{ path, class string }{{"installations", "_Installation"}} {
-		cls := alias.class
-		rs = append(rs,
-			r("GET", "/"+alias.path, a.withClass(cls, a.find)),
-			r("POST", "/"+alias.path, a.withClass(cls, a.create)),
-			r("GET", "/"+alias.path+"/:objectId", a.withClass(cls, a.get)),
-			r("PUT", "/"+alias.path+"/:objectId", a.withClass(cls, a.update)),
-			r("DELETE", "/"+alias.path+"/:objectId", a.withClass(cls, a.delete)),
-		)
-	}
 	return rs
 }
 
@@ -123,6 +116,9 @@ func (a *App) dispatch(ctx context.Context, req *Request) (*Response, error) {
 			return nil, parse.MasterRequired()
 		}
 		req.Params = params
+		if err := a.checkIdempotency(ctx, req); err != nil {
+			return nil, err
+		}
 		return rt.handle(ctx, req)
 	}
 	if !pathMatched {
@@ -134,7 +130,7 @@ func (a *App) dispatch(ctx context.Context, req *Request) (*Response, error) {
 }
 
 // notYet are the families whose routes are not built yet; they answer 108 rather than a bare 404.
-var notYet = map[string]bool{"challenge": true, "files": true, "functions": true, "hooks": true, "jobs": true, "cloud_code": true, "push": true, "push_audiences": true, "config": true, "events": true}
+var notYet = map[string]bool{"challenge": true, "functions": true, "hooks": true, "jobs": true, "cloud_code": true, "push": true, "push_audiences": true}
 
 func match(pattern, segs []string) (map[string]string, bool) {
 	if len(pattern) != len(segs) {
