@@ -163,8 +163,11 @@ func EncodeAtom(v any) (any, error) {
 		if _, ok := t["__op"]; ok {
 			return nil, parse.NewError(parse.InvalidJSON, "operators are only allowed on top-level fields")
 		}
+		// Keys in a fixed (sorted) order: MongoDB compares sub-documents key by key, so a whole-object
+		// equality query only finds what was stored if both sides list the keys alike.
 		out := bson.D{}
-		for k, x := range t {
+		for _, k := range sortedKeys(t) {
+			x := t[k]
 			if strings.ContainsAny(k, "$.") || k == "" {
 				return nil, parse.NewError(parse.InvalidNestedKey, "Nested keys should not contain the '$' or '.' characters")
 			}
