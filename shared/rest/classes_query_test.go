@@ -528,3 +528,19 @@ func TestQueryGeoAndText(t *testing.T) {
 		})
 	}
 }
+
+// TestQueryObjectEquality: a whole-object equality must find the object whatever order Go's maps
+// gave its keys on write and on query (MongoDB compares sub-documents key by key, in order).
+func TestQueryObjectEquality(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, nil)
+	meta := obj{"k1": 1, "k2": 2, "k3": 3, "k4": 4, "k5": 5, "k6": 6}
+	for i := 0; i < 5; i++ {
+		env.MustCreate("Game", obj{"i": i, "meta": meta})
+	}
+	for i := 0; i < 5; i++ {
+		if n := len(find(t, env, "Game", obj{"where": obj{"meta": meta}})); n != 5 {
+			t.Fatalf("attempt %d: whole-object equality found %d of 5", i, n)
+		}
+	}
+}
