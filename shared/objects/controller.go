@@ -39,6 +39,8 @@ type Controller struct {
 	// FileURLFunc, when set, makes file URLs instead of the API's /files/<appId>/<name> (direct or
 	// presigned S3 URLs).
 	FileURLFunc func(name string) string
+	// Triggers are Cloud Code's hooks around every operation (see triggers.go); nil runs none.
+	Triggers Triggers
 
 	locks keyedMutex
 }
@@ -109,6 +111,9 @@ func (c *Controller) Create(ctx context.Context, a *auth.Auth, className string,
 
 // CreateWith is Create with extra stored columns.
 func (c *Controller) CreateWith(ctx context.Context, a *auth.Auth, className string, body map[string]any, o WriteOptions) (map[string]any, error) {
+	if t := c.triggers(ctx); t != nil {
+		return c.createTriggered(ctx, t, a, className, body, o)
+	}
 	cls, _, err := c.classFor(ctx, a, className, OpCreate)
 	if err != nil {
 		return nil, err
@@ -223,6 +228,9 @@ func (c *Controller) Update(ctx context.Context, a *auth.Auth, className, id str
 
 // UpdateWith is Update with extra stored columns set or removed.
 func (c *Controller) UpdateWith(ctx context.Context, a *auth.Auth, className, id string, body map[string]any, o WriteOptions) (map[string]any, error) {
+	if t := c.triggers(ctx); t != nil {
+		return c.updateTriggered(ctx, t, a, className, id, body, o)
+	}
 	cls, ptrs, err := c.classFor(ctx, a, className, OpUpdate)
 	if err != nil {
 		return nil, err
@@ -317,6 +325,9 @@ func lookupPath(obj map[string]any, path string) (any, bool) {
 
 // Delete removes an object.
 func (c *Controller) Delete(ctx context.Context, a *auth.Auth, className, id string) error {
+	if t := c.triggers(ctx); t != nil {
+		return c.deleteTriggered(ctx, t, a, className, id)
+	}
 	cls, ptrs, err := c.classFor(ctx, a, className, OpDelete)
 	if err != nil {
 		return err

@@ -27,6 +27,9 @@ func findOneAndUpdateAfter() options.Lister[options.FindOneAndUpdateOptions] {
 
 // Get reads one object by id. An object the caller may not read is "not found" (101).
 func (c *Controller) Get(ctx context.Context, a *auth.Auth, className, id string, opts query.Options) (map[string]any, error) {
+	if t := c.triggers(ctx); t != nil {
+		return c.getTriggered(ctx, t, a, className, id, opts)
+	}
 	cls, ptrs, err := c.classFor(ctx, a, className, OpGet)
 	if err != nil {
 		return nil, err
@@ -70,6 +73,9 @@ type FindResult struct {
 
 // Find runs a query with the caller's rights.
 func (c *Controller) Find(ctx context.Context, a *auth.Auth, className string, opts query.Options) (*FindResult, error) {
+	if t := c.triggers(ctx); t != nil {
+		return c.findTriggered(ctx, t, a, className, opts)
+	}
 	op := OpFind
 	if opts.Count && opts.Limit == 0 {
 		op = OpCount

@@ -16,9 +16,12 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/parselambda/parselambda/shared/authproviders"
+	"github.com/parselambda/parselambda/shared/cloud"
+	"github.com/parselambda/parselambda/shared/cloud/engine"
 	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/families"
 	"github.com/parselambda/parselambda/shared/files"
+	"github.com/parselambda/parselambda/shared/jobs"
 	"github.com/parselambda/parselambda/shared/mail"
 	"github.com/parselambda/parselambda/shared/objects"
 	"github.com/parselambda/parselambda/shared/query"
@@ -43,6 +46,13 @@ type Options struct {
 	SessionCacheTTL time.Duration
 	// Mail sends verification and password-reset emails; nil disables those flows.
 	Mail mail.Sender
+	// Cloud is the app's Cloud Code (shared/app's registry); nil serves none (webhooks still work).
+	Cloud *cloud.Registry
+	// JobStarter starts jobs asynchronously (a Lambda invoke in AWS); nil runs them in goroutines.
+	JobStarter jobs.Starter
+	// WebhookKey is sent to webhooks as X-Parse-Webhook-Key; WebhookClient calls them (nil: default).
+	WebhookKey    string
+	WebhookClient *http.Client
 	// Files stores Parse files (nil: uploads answer 130, downloads 404).
 	Files files.Store
 	// FileURL, when set, is the URL of a stored file in objects and upload answers; by default the
@@ -65,6 +75,11 @@ type App struct {
 	users    *users.Service
 	pages    map[string]*template.Template
 	ext      *extras
+
+	// Cloud Code (cloud.go).
+	cloud      *engine.Host
+	jobs       *jobs.Runner
+	jobStarter jobs.Starter
 }
 
 // New builds the engine over a connected database.
@@ -116,6 +131,7 @@ func New(o Options) *App {
 	a.pages = pages
 	a.auth = &authResolver{db: o.DB, sessions: a.sessions, ttl: o.SessionCacheTTL}
 	a.initExtras(o)
+	a.initCloud(o)
 	a.routes = a.buildRoutes()
 	return a
 }

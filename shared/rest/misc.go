@@ -19,8 +19,8 @@ func (a *App) serverInfo(ctx context.Context, req *Request) (*Response, error) {
 		"parseServerVersion": "parselambda-" + Version,
 		"features": map[string]any{
 			"globalConfig": map[string]any{"create": false, "read": false, "update": false, "delete": false},
-			"hooks":        map[string]any{"create": false, "read": false, "update": false, "delete": false},
-			"cloudCode":    map[string]any{"jobs": false},
+			"hooks":        map[string]any{"create": true, "read": true, "update": true, "delete": true},
+			"cloudCode":    map[string]any{"jobs": true},
 			"logs":         map[string]any{"level": false, "size": false, "order": false, "until": false, "from": false},
 			"push":         map[string]any{"immediatePush": false, "scheduledPush": false, "storedPushData": false, "pushAudiences": false, "localization": false},
 			"schemas":      map[string]any{"addField": true, "removeField": true, "addClass": true, "removeClass": true, "clearAllDataFromClass": true, "exportClass": false, "editClassLevelPermissions": true, "editPointerPermissions": true},

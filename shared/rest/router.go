@@ -37,6 +37,9 @@ func (a *App) buildRoutes() []route {
 		a.userRoutes(),
 		a.sessionRoutes(),
 		a.emailRoutes(),
+		a.cloudRoutes(),
+		a.hookRoutes(),
+		a.jobRoutes(),
 		a.fileRoutes(),
 		a.configRoutes(),
 		a.installationRoutes(),
@@ -119,7 +122,7 @@ func (a *App) dispatch(ctx context.Context, req *Request) (*Response, error) {
 		if err := a.checkIdempotency(ctx, req); err != nil {
 			return nil, err
 		}
-		return rt.handle(ctx, req)
+		return rt.handle(a.withCloudInfo(ctx, req), req)
 	}
 	if !pathMatched {
 		if notYet[segs[0]] {
@@ -130,7 +133,7 @@ func (a *App) dispatch(ctx context.Context, req *Request) (*Response, error) {
 }
 
 // notYet are the families whose routes are not built yet; they answer 108 rather than a bare 404.
-var notYet = map[string]bool{"challenge": true, "functions": true, "hooks": true, "jobs": true, "cloud_code": true, "push": true, "push_audiences": true}
+var notYet = map[string]bool{"challenge": true, "push": true, "push_audiences": true}
 
 func match(pattern, segs []string) (map[string]string, bool) {
 	if len(pattern) != len(segs) {

@@ -94,6 +94,7 @@ func (a *App) verifyPassword(ctx context.Context, req *Request) (*Response, erro
 
 func (a *App) logout(ctx context.Context, req *Request) (*Response, error) {
 	if req.Auth.SessionToken != "" {
+		sess := a.sessionForAfterLogout(ctx, req)
 		found, err := a.sessions.DeleteToken(ctx, req.Auth.SessionToken)
 		if err != nil {
 			return nil, err
@@ -101,6 +102,7 @@ func (a *App) logout(ctx context.Context, req *Request) (*Response, error) {
 		if !found {
 			return nil, parse.NewError(parse.InvalidSessionToken, "Invalid session token")
 		}
+		a.afterLogout(ctx, req, sess)
 	}
 	return reply(map[string]any{})
 }

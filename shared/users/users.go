@@ -44,6 +44,9 @@ type Service struct {
 	Lockout   Lockout
 	Policy    Policy
 
+	// Hooks are Cloud Code's beforeLogin and afterLogin; nil runs none.
+	Hooks LoginHooks
+
 	indexOnce sync.Once
 }
 
@@ -324,6 +327,12 @@ func (s *Service) findLoginUser(ctx context.Context, params map[string]any) (bso
 	return u, uid, nil
 }
 
+// LoginHooks are the login triggers: BeforeLogin may refuse a login whose credentials are right.
+type LoginHooks interface {
+	BeforeLogin(ctx context.Context, a *auth.Auth, user map[string]any) error
+	AfterLogin(ctx context.Context, a *auth.Auth, user map[string]any)
+}
+
 // LogIn checks credentials and opens a session.
 func (s *Service) LogIn(ctx context.Context, a *auth.Auth, params map[string]any) (map[string]any, error) {
 	u, uid, err := s.findLoginUser(ctx, params)
@@ -333,12 +342,20 @@ func (s *Service) LogIn(ctx context.Context, a *auth.Auth, params map[string]any
 	if s.Emails != nil && s.Emails.VerifyUserEmails && s.Emails.PreventLoginUnverified && u["emailVerified"] != true {
 		return nil, parse.NewError(parse.EmailNotFound, "User email is not verified.")
 	}
+	if s.Hooks != nil {
+		if err := s.Hooks.BeforeLogin(ctx, a, s.decodeSelf(u)); err != nil {
+			return nil, err
+		}
+	}
 	sess, err := s.Sessions.Create(ctx, uid, "login", "password", a.InstallationID)
 	if err != nil {
 		return nil, err
 	}
 	out := s.decodeSelf(u)
 	out["sessionToken"] = sess.Token
+	if s.Hooks != nil {
+		s.Hooks.AfterLogin(ctx, &auth.Auth{UserID: uid, SessionToken: sess.Token, InstallationID: a.InstallationID}, out)
+	}
 	return out, nil
 }
 
