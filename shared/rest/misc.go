@@ -18,7 +18,7 @@ func (a *App) serverInfo(ctx context.Context, req *Request) (*Response, error) {
 	return reply(map[string]any{
 		"parseServerVersion": "parselambda-" + Version,
 		"features": map[string]any{
-			"globalConfig": map[string]any{"create": false, "read": false, "update": false, "delete": false},
+			"globalConfig": map[string]any{"create": true, "read": true, "update": true, "delete": true},
 			"hooks":        map[string]any{"create": true, "read": true, "update": true, "delete": true},
 			"cloudCode":    map[string]any{"jobs": true},
 			"logs":         map[string]any{"level": false, "size": false, "order": false, "until": false, "from": false},
