@@ -125,6 +125,7 @@ func (c *Controller) CreateWith(ctx context.Context, a *auth.Auth, className str
 	if err != nil {
 		return nil, err
 	}
+	c.adaptWrite(w)
 	if err := c.checkAddField(cls, w, a); err != nil {
 		return nil, err
 	}
@@ -239,6 +240,7 @@ func (c *Controller) UpdateWith(ctx context.Context, a *auth.Auth, className, id
 	if err != nil {
 		return nil, err
 	}
+	c.adaptWrite(w)
 	if err := c.checkAddField(cls, w, a); err != nil {
 		return nil, err
 	}

@@ -92,8 +92,11 @@ func (c *Controller) Find(ctx context.Context, a *auth.Auth, className string, o
 		}
 		return res, nil
 	}
-	filter, engine, err := c.filter(ctx, a, cls, opts.Where)
+	filter, engine, err := c.filterFor(ctx, a, cls, opts.Where, opts.Count && opts.Limit == 0)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkScore(opts, filter, engine); err != nil {
 		return nil, err
 	}
 	if len(ptrs) > 0 {
@@ -114,7 +117,7 @@ func (c *Controller) Find(ctx context.Context, a *auth.Auth, className string, o
 		return c.findInEngine(ctx, a, cls, opts, filter, engine, sort, limit)
 	}
 	if opts.Count {
-		n, err := c.DB.Collection(className).CountDocuments(ctx, filter)
+		n, err := c.DB.Collection(className).CountDocuments(ctx, query.CountFilter(filter))
 		if err != nil {
 			return nil, c.dbError(ctx, err)
 		}
@@ -136,7 +139,7 @@ func (c *Controller) Find(ctx context.Context, a *auth.Auth, className string, o
 	if opts.Hint != nil && c.Caps.Name == "" {
 		fo.SetHint(opts.Hint)
 	}
-	cur, err := c.DB.Collection(className).Find(ctx, filter, fo)
+	cur, err := c.findGeoIndexed(ctx, className, filter, fo)
 	if err != nil {
 		return nil, c.dbError(ctx, err)
 	}
@@ -157,10 +160,20 @@ func (c *Controller) Find(ctx context.Context, a *auth.Auth, className string, o
 // filter translates where for the database, with the ACL clause; engine holds the clauses the
 // database cannot evaluate (see query.Translator.Engine).
 func (c *Controller) filter(ctx context.Context, a *auth.Auth, cls *schema.Class, where map[string]any) (bson.D, []bson.D, error) {
-	t := query.Translator{Class: cls, Resolver: &resolver{c: c, a: a}, Caps: c.Caps, Now: c.Now}
+	return c.filterFor(ctx, a, cls, where, false)
+}
+
+// filterFor is filter for a query that may only count (count: see query.Translator.Count).
+func (c *Controller) filterFor(ctx context.Context, a *auth.Auth, cls *schema.Class, where map[string]any, count bool) (bson.D, []bson.D, error) {
+	t := query.Translator{Class: cls, Resolver: &resolver{c: c, a: a}, Caps: c.Caps, Now: c.Now, Count: count}
 	filter, err := t.Filter(ctx, where)
 	if err != nil {
 		return nil, nil, err
+	}
+	if t.TextIndex != "" {
+		if err := c.ensureTextIndex(ctx, cls, t.TextIndex); err != nil {
+			return nil, nil, err
+		}
 	}
 	if !a.Master {
 		filter = append(filter, aclFilter(a, "_rperm"))
@@ -204,10 +217,12 @@ func (c *Controller) matchAll(ctx context.Context, className string, filter bson
 }
 
 func (c *Controller) findInEngine(ctx context.Context, a *auth.Auth, cls *schema.Class, opts query.Options, filter bson.D, engine []bson.D, sort bson.D, limit int64) (*FindResult, error) {
-	docs, err := c.matchAll(ctx, cls.Name, filter, engine, sort)
+	dbSort, sortInEngine := engineSort(sort)
+	docs, err := c.matchAll(ctx, cls.Name, filter, engine, dbSort)
 	if err != nil {
 		return nil, err
 	}
+	orderEngine(docs, engine, opts, sort, sortInEngine)
 	res := &FindResult{Results: []map[string]any{}}
 	if opts.Count {
 		n := int64(len(docs))
@@ -264,6 +279,9 @@ func (c *Controller) finish(ctx context.Context, a *auth.Auth, cls *schema.Class
 	if opts.Keys != nil {
 		kt := includeTree{}
 		for _, k := range opts.Keys {
+			if k == "$score" {
+				k = "score"
+			}
 			kt.add(strings.Split(k, "."))
 		}
 		for _, o := range objs {

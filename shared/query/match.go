@@ -37,6 +37,11 @@ func Match(filter bson.D, doc bson.M) bool {
 					return false
 				}
 			}
+		case "$text":
+			q, ok := e.Value.(*TextQuery)
+			if !ok || !q.Matches(doc) {
+				return false
+			}
 		default:
 			vals, present := pathValues(doc, e.Key)
 			if !matchCond(e.Value, vals, present) {
@@ -230,6 +235,8 @@ func matchCond(cond any, vals []any, present bool) bool {
 			}
 		case "$not":
 			ok = !matchCond(e.Value, vals, present)
+		case "$nearSphere", "$maxDistance", "$minDistance", "$within", "$geoWithin", "$geoIntersects":
+			ok = matchGeo(e.Key, e.Value, cond.(bson.D), vals)
 		case "$size":
 			n, _ := toF(e.Value)
 			ok = false

@@ -211,6 +211,10 @@ func Projection(class *schema.Class, keys []string) bson.D {
 	d := bson.D{{Key: "_id", Value: 1}, {Key: "_created_at", Value: 1}, {Key: "_updated_at", Value: 1}, {Key: "_rperm", Value: 1}, {Key: "_wperm", Value: 1}}
 	seen := map[string]bool{}
 	for _, k := range keys {
+		if k == "$score" {
+			d = append(d, bson.E{Key: "score", Value: bson.D{{Key: "$meta", Value: "textScore"}}})
+			continue
+		}
 		top, _, _ := strings.Cut(k, ".")
 		switch top {
 		case "objectId", "createdAt", "updatedAt", "ACL":

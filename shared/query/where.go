@@ -20,18 +20,33 @@ import (
 	"github.com/parselambda/parselambda/shared/storage"
 )
 
-// Caps says which query features the database evaluates.
+// Caps says which query features the database evaluates; the engine evaluates the rest (query.Match)
+// with MongoDB's semantics.
 type Caps struct {
-	Geo  bool // $nearSphere, $geoWithin, $geoIntersects
-	Text bool // $text
+	// Geo: the legacy geo operators Parse Server sends ($nearSphere, $within $box, $geoWithin $polygon
+	// and $centerSphere) and $geoIntersects.
+	Geo bool
+	// GeoJSONOnly: the database's geo operators take GeoJSON $geometry shapes only (Amazon DocumentDB).
+	// $geoIntersects goes to it; the legacy shapes, whose planar $box/$polygon semantics no GeoJSON
+	// shape has, are evaluated by the engine after an exact range pre-filter the database evaluates.
+	GeoJSONOnly bool
+	Text        bool // $text, with MongoDB's tokenizing, stemming and textScore
 	// ElemMatchNin: {$elemMatch: {$nin: [...]}} is answered right (containedBy). FerretDB 1.x gets it
 	// wrong silently, so the engine evaluates containedBy there.
 	ElemMatchNin bool
-	Name         string
+	// NestedArrays: the database stores nested arrays (GeoJSON Polygon coordinates).
+	NestedArrays bool
+	// RegexExtended: the regex option x.
+	RegexExtended bool
+	Name          string
 }
 
-// MongoDB is what MongoDB and DocumentDB evaluate.
-var MongoDB = Caps{Geo: true, Text: true, ElemMatchNin: true}
+// MongoDB is what MongoDB evaluates.
+var MongoDB = Caps{Geo: true, Text: true, ElemMatchNin: true, NestedArrays: true, RegexExtended: true}
+
+// DocumentDB is what Amazon DocumentDB evaluates: GeoJSON geo only, and a $text whose tokenizing,
+// languages, options and scores differ from MongoDB's, so the engine evaluates fullText there.
+var DocumentDB = Caps{Geo: true, GeoJSONOnly: true, ElemMatchNin: true, NestedArrays: true, RegexExtended: true, Name: "Amazon DocumentDB"}
 
 // Resolver answers the parts of a query that need other reads: subqueries and relation tables.
 type Resolver interface {
@@ -51,17 +66,29 @@ type Translator struct {
 	Caps     Caps
 	Now      func() time.Time
 
+	// Count says the query only counts: a $nearSphere then counts as the $geoWithin $centerSphere of
+	// its distance (as Parse Server does), and may stand inside $or.
+	Count bool
+
 	// Engine holds the top-level clauses the database cannot evaluate, after Filter: the caller
 	// evaluates them with Match on the documents the database returns.
-	Engine     []bson.D
+	Engine []bson.D
+	// TextIndex is the stored field a $text query needs a text index on, when the class has none: the
+	// caller creates it (Parse Server creates <field>_text on demand).
+	TextIndex string
+
 	engineHits int
+	orDepth    int      // inside how many $or/$nor
+	nears      int      // $nearSphere constraints seen
+	texts      int      // $text constraints seen
+	narrow     []bson.D // database-side pre-filters of engine clauses (geo ranges)
 }
 
 var keyNameRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.]*$`)
 
 // Filter translates a where object.
 func (t *Translator) Filter(ctx context.Context, where map[string]any) (bson.D, error) {
-	t.Engine = nil
+	t.Engine, t.TextIndex, t.orDepth, t.nears, t.texts, t.narrow = nil, "", 0, 0, 0, nil
 	return t.filter(ctx, where, 0)
 }
 
@@ -72,7 +99,7 @@ func (t *Translator) place(depth, hitsBefore int, c bson.D, out *bson.D, and *bs
 		t.Engine = append(t.Engine, c)
 		return
 	}
-	if len(c) == 1 && !hasKey(*out, c[0].Key) && !strings.HasPrefix(c[0].Key, "$") {
+	if len(c) == 1 && !hasKey(*out, c[0].Key) && (!strings.HasPrefix(c[0].Key, "$") || c[0].Key == "$text") {
 		*out = append(*out, c[0])
 		return
 	}
@@ -102,6 +129,9 @@ func (t *Translator) filter(ctx context.Context, where map[string]any, depth int
 				return nil, parse.Errorf(parse.InvalidQuery, "Bad %s format - use an array of at least 1 value.", key)
 			}
 			subs := bson.A{}
+			if key != "$and" {
+				t.orDepth++
+			}
 			for _, x := range arr {
 				m, ok := x.(map[string]any)
 				if !ok {
@@ -113,6 +143,9 @@ func (t *Translator) filter(ctx context.Context, where map[string]any, depth int
 				}
 				subs = append(subs, f)
 			}
+			if key != "$and" {
+				t.orDepth--
+			}
 			t.place(depth, hits, bson.D{{Key: key, Value: subs}}, &out, &and)
 			continue
 		case "$relatedTo":
@@ -122,8 +155,6 @@ func (t *Translator) filter(ctx context.Context, where map[string]any, depth int
 			}
 			t.place(depth, hits, f, &out, &and)
 			continue
-		case "$text":
-			return nil, t.unsupported("$text")
 		}
 		if !keyNameRE.MatchString(key) {
 			return nil, parse.Errorf(parse.InvalidKeyName, "Invalid key name: %s", key)
@@ -135,6 +166,10 @@ func (t *Translator) filter(ctx context.Context, where map[string]any, depth int
 		for _, c := range clauses {
 			t.place(depth, hits, c, &out, &and)
 		}
+		for _, c := range t.narrow {
+			t.place(depth, t.engineHits, c, &out, &and)
+		}
+		t.narrow = nil
 	}
 	if len(and) > 0 {
 		out = append(out, bson.E{Key: "$and", Value: and})
@@ -151,12 +186,11 @@ func hasKey(d bson.D, k string) bool {
 	return false
 }
 
-func (t *Translator) unsupported(op string) error {
-	name := t.Caps.Name
-	if name == "" {
-		name = "this database"
+func (t *Translator) dbName() string {
+	if t.Caps.Name == "" {
+		return "this database"
 	}
-	return parse.Errorf(parse.InvalidQuery, "%s queries are not supported on %s (see the README's table of operators per database)", op, name)
+	return t.Caps.Name
 }
 
 // storedKey maps a REST key to its stored column.
@@ -202,6 +236,10 @@ func (t *Translator) value(f schema.Field, stored string, v any) (any, error) {
 		if m["__type"] == "GeoPoint" && f.Type == schema.GeoPoint {
 			return storage.EncodeAtom(v)
 		}
+		if m["__type"] == "Polygon" && !t.Caps.NestedArrays {
+			enc, err := storage.EncodeAtom(v)
+			return storage.FlattenPolygon(enc), err
+		}
 	}
 	if s, ok := v.(string); ok && f.Type == schema.Date && stored != "_id" {
 		if tm, ok := storage.ParseTime(s); ok {
@@ -233,6 +271,17 @@ func (t *Translator) keyConstraint(ctx context.Context, key string, val any, dep
 		}
 		return []bson.D{{{Key: stored, Value: enc}}}, nil
 	}
+	if tx, ok := m["$text"]; ok { // Parse Server answers the $text alone, whatever else the key has
+		return t.textConstraint(key, tx)
+	}
+	var geo []bson.D
+	if hasGeoOp(m) {
+		g, err := t.geoClause(stored, m, depth)
+		if err != nil {
+			return nil, err
+		}
+		geo = g
+	}
 	cond := bson.D{}
 	var extra []bson.D
 	var relTime bool
@@ -243,6 +292,9 @@ func (t *Translator) keyConstraint(ctx context.Context, key string, val any, dep
 	sort.Strings(opKeys)
 	for _, op := range opKeys {
 		arg := m[op]
+		if geoOps[op] {
+			continue
+		}
 		switch op {
 		case "$lt", "$lte", "$gt", "$gte", "$ne", "$eq":
 			if am, ok := arg.(map[string]any); ok && am["$relativeTime"] != nil {
@@ -357,6 +409,15 @@ func (t *Translator) keyConstraint(ctx context.Context, key string, val any, dep
 			if err != nil {
 				return nil, err
 			}
+			if o, _ := m["$options"].(string); strings.Contains(o, "x") && !t.Caps.RegexExtended {
+				// The database cannot take the x option: the engine evaluates the regex, so it must be
+				// one Go's regexp compiles.
+				s, _ := arg.(string)
+				if compileRegex(s, o) == nil {
+					return nil, parse.Errorf(parse.InvalidQuery, "The regular expression %q with option x cannot be evaluated on %s.", s, t.dbName())
+				}
+				t.engineHits++
+			}
 			cond = append(cond, re...)
 		case "$options":
 			if _, ok := m["$regex"]; !ok {
@@ -422,17 +483,6 @@ func (t *Translator) keyConstraint(ctx context.Context, key string, val any, dep
 			} else {
 				cond = append(cond, bson.E{Key: "$nin", Value: arr})
 			}
-		case "$nearSphere", "$maxDistance", "$maxDistanceInRadians", "$maxDistanceInKilometers", "$maxDistanceInMiles", "$within", "$geoWithin", "$geoIntersects", "$centerSphere", "$box", "$polygon", "$point":
-			if !t.Caps.Geo {
-				return nil, t.unsupported(op)
-			}
-			g, err := geoConstraint(m)
-			if err != nil {
-				return nil, err
-			}
-			return []bson.D{{{Key: stored, Value: g}}}, nil
-		case "$text", "$search":
-			return nil, t.unsupported("$text")
 		case "$size", "$type", "$mod", "$not", "$elemMatch":
 			return nil, parse.Errorf(parse.InvalidJSON, "bad constraint: %s", op)
 		default:
@@ -444,7 +494,7 @@ func (t *Translator) keyConstraint(ctx context.Context, key string, val any, dep
 	if len(cond) > 0 {
 		out = append([]bson.D{{{Key: stored, Value: cond}}}, out...)
 	}
-	return out, nil
+	return append(out, geo...), nil
 }
 
 func strSlice(ids []string) bson.A {
@@ -569,92 +619,6 @@ func RelativeTime(s string, now time.Time) (time.Time, error) {
 		return now.Add(-total), nil
 	}
 	return now.Add(total), nil
-}
-
-// geoConstraint builds MongoDB's form of Parse's geo constraints (for databases that have them).
-func geoConstraint(m map[string]any) (bson.D, error) {
-	point := func(v any) (bson.A, error) {
-		pm, ok := v.(map[string]any)
-		if !ok || pm["__type"] != "GeoPoint" {
-			return nil, parse.NewError(parse.InvalidJSON, "bad GeoPoint")
-		}
-		lat, _ := storage.ToFloat(pm["latitude"])
-		lng, _ := storage.ToFloat(pm["longitude"])
-		return bson.A{lng, lat}, nil
-	}
-	out := bson.D{}
-	if ns, ok := m["$nearSphere"]; ok {
-		p, err := point(ns)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, bson.E{Key: "$nearSphere", Value: p})
-		for k, div := range map[string]float64{"$maxDistance": 1, "$maxDistanceInRadians": 1, "$maxDistanceInKilometers": 6371.0, "$maxDistanceInMiles": 3958.8} {
-			if v, ok := m[k]; ok {
-				f, ok := storage.ToFloat(v)
-				if !ok {
-					return nil, parse.NewError(parse.InvalidJSON, "bad $maxDistance")
-				}
-				out = append(out, bson.E{Key: "$maxDistance", Value: f / div})
-			}
-		}
-	}
-	if w, ok := m["$within"].(map[string]any); ok {
-		box, _ := w["$box"].([]any)
-		if len(box) != 2 {
-			return nil, parse.NewError(parse.InvalidJSON, "malformatted $within arg")
-		}
-		a, err := point(box[0])
-		if err != nil {
-			return nil, err
-		}
-		b, err := point(box[1])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, bson.E{Key: "$within", Value: bson.D{{Key: "$box", Value: bson.A{a, b}}}})
-	}
-	if g, ok := m["$geoWithin"].(map[string]any); ok {
-		if poly, ok := g["$polygon"].([]any); ok {
-			pts := bson.A{}
-			for _, p := range poly {
-				pt, err := point(p)
-				if err != nil {
-					if arr, ok := p.([]any); ok && len(arr) == 2 {
-						lat, _ := storage.ToFloat(arr[0])
-						lng, _ := storage.ToFloat(arr[1])
-						pt = bson.A{lng, lat}
-					} else {
-						return nil, err
-					}
-				}
-				pts = append(pts, pt)
-			}
-			out = append(out, bson.E{Key: "$geoWithin", Value: bson.D{{Key: "$polygon", Value: pts}}})
-		} else if cs, ok := g["$centerSphere"].([]any); ok && len(cs) == 2 {
-			p, err := point(cs[0])
-			if err != nil {
-				if arr, ok := cs[0].([]any); ok && len(arr) == 2 {
-					p = bson.A{arr[0], arr[1]}
-				} else {
-					return nil, err
-				}
-			}
-			r, _ := storage.ToFloat(cs[1])
-			out = append(out, bson.E{Key: "$geoWithin", Value: bson.D{{Key: "$centerSphere", Value: bson.A{p, r}}}})
-		}
-	}
-	if g, ok := m["$geoIntersects"].(map[string]any); ok {
-		p, err := point(g["$point"])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, bson.E{Key: "$geoIntersects", Value: bson.D{{Key: "$geometry", Value: bson.D{{Key: "type", Value: "Point"}, {Key: "coordinates", Value: p}}}}})
-	}
-	if len(out) == 0 {
-		return nil, parse.NewError(parse.InvalidJSON, "bad geo constraint")
-	}
-	return out, nil
 }
 
 var _ = math.Pi

@@ -453,12 +453,24 @@ func decodePolygon(v any) (map[string]any, bool) {
 	if !ok {
 		return nil, false
 	}
-	rings := toSlice(m["coordinates"])
-	if len(rings) == 0 {
-		return nil, false
+	var ring []any
+	if flat, ok := m[FlatPolygonKey]; ok && m["type"] == "Polygon" {
+		for _, p := range toSlice(flat) {
+			pm, ok := toMap(p)
+			if !ok {
+				return nil, false
+			}
+			ring = append(ring, []any{pm["lng"], pm["lat"]})
+		}
+	} else {
+		rings := toSlice(m["coordinates"])
+		if len(rings) == 0 {
+			return nil, false
+		}
+		ring = toSlice(rings[0])
 	}
 	var pts []any
-	for _, p := range toSlice(rings[0]) {
+	for _, p := range ring {
 		pair := toSlice(p)
 		if len(pair) != 2 {
 			return nil, false
@@ -466,6 +478,9 @@ func decodePolygon(v any) (map[string]any, bool) {
 		lng, _ := ToFloat(pair[0])
 		lat, _ := ToFloat(pair[1])
 		pts = append(pts, []any{lat, lng})
+	}
+	if pts == nil {
+		return nil, false
 	}
 	return map[string]any{"__type": "Polygon", "coordinates": pts}, true
 }

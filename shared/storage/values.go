@@ -234,11 +234,13 @@ func encodeTyped(tp string, t map[string]any) (any, error) {
 	return nil, parse.Errorf(parse.IncorrectType, "This is not a valid %s", tp)
 }
 
-// encodePolygon turns Parse's [[lat,lng],...] into GeoJSON with [lng,lat] points and a closed ring.
+// encodePolygon turns Parse's [[lat,lng],...] into GeoJSON with [lng,lat] points and a closed ring,
+// as Parse Server's PolygonCoder does: a ring with fewer than 3 different points is refused with an
+// internal error (code 1), which is what Parse Server answers.
 func encodePolygon(v any) (any, error) {
 	pts, ok := v.([]any)
-	if !ok || len(pts) < 3 {
-		return nil, parse.NewError(parse.InvalidJSON, "Polygon must have at least 3 values")
+	if !ok {
+		return nil, parse.NewError(parse.InvalidJSON, "Polygon coordinates must be an array of [latitude, longitude] pairs")
 	}
 	ring := bson.A{}
 	for _, p := range pts {
@@ -253,11 +255,52 @@ func encodePolygon(v any) (any, error) {
 		}
 		ring = append(ring, bson.A{lng, lat})
 	}
-	first, last := ring[0].(bson.A), ring[len(ring)-1].(bson.A)
-	if first[0] != last[0] || first[1] != last[1] {
-		ring = append(ring, bson.A{first[0], first[1]})
+	if len(ring) > 0 {
+		first, last := ring[0].(bson.A), ring[len(ring)-1].(bson.A)
+		if first[0] != last[0] || first[1] != last[1] {
+			ring = append(ring, bson.A{first[0], first[1]})
+		}
+	}
+	distinct := map[[2]float64]bool{}
+	for _, p := range ring {
+		a := p.(bson.A)
+		distinct[[2]float64{a[0].(float64), a[1].(float64)}] = true
+	}
+	if len(distinct) < 3 {
+		return nil, parse.NewError(parse.InternalServerError, "GeoJSON: Loop must have at least 3 different vertices")
 	}
 	return bson.D{{Key: "type", Value: "Polygon"}, {Key: "coordinates", Value: bson.A{ring}}}, nil
+}
+
+// FlatPolygonKey holds the ring of a Polygon stored without nested arrays (see FlattenPolygon).
+const FlatPolygonKey = "points"
+
+// FlattenPolygon converts a GeoJSON Polygon to the form stored on databases that cannot store nested
+// arrays (the embedded FerretDB): {type: "Polygon", points: [{lng, lat}, ...]}, the outer ring as
+// documents. Decode reads both forms back as the same Parse Polygon. Other values are returned as they
+// are.
+func FlattenPolygon(v any) any {
+	d, ok := v.(bson.D)
+	if !ok {
+		return v
+	}
+	m, _ := toMap(d)
+	if m["type"] != "Polygon" {
+		return v
+	}
+	rings := toSlice(m["coordinates"])
+	if len(rings) == 0 {
+		return v
+	}
+	pts := bson.A{}
+	for _, p := range toSlice(rings[0]) {
+		pair := toSlice(p)
+		if len(pair) != 2 {
+			return v
+		}
+		pts = append(pts, bson.D{{Key: "lng", Value: pair[0]}, {Key: "lat", Value: pair[1]}})
+	}
+	return bson.D{{Key: "type", Value: "Polygon"}, {Key: FlatPolygonKey, Value: pts}}
 }
 
 // EncodeACL turns a REST ACL into _rperm, _wperm and the legacy _acl.
