@@ -157,8 +157,7 @@ func (a *App) aggregate(ctx context.Context, req *Request) (*Response, error) {
 	}
 	filter := bson.D{}
 	if where != nil {
-		t := query.Translator{Class: cls, Caps: a.objects.Caps, Resolver: nil}
-		if filter, err = t.Filter(ctx, where); err != nil {
+		if filter, err = aggFilter(ctx, cls, a.objects.Caps, where); err != nil {
 			return nil, err
 		}
 	}
@@ -239,7 +238,7 @@ func (a *App) aggregate(ctx context.Context, req *Request) (*Response, error) {
 					return nil, err
 				}
 			}
-			st, err := aggStage(cls, name, arg)
+			st, err := aggStage(cls, a.objects.Caps, name, arg)
 			if err != nil {
 				return nil, err
 			}
@@ -408,7 +407,7 @@ func aggField(cls *schema.Class, field string) (string, bool) {
 }
 
 // aggStage checks a stage and rewrites Parse field names ($objectId → $_id, createdAt, pointers).
-func aggStage(cls *schema.Class, name string, arg any) (bson.D, error) {
+func aggStage(cls *schema.Class, caps query.Caps, name string, arg any) (bson.D, error) {
 	if !strings.HasPrefix(name, "$") {
 		return nil, parse.Errorf(parse.InvalidQuery, "Invalid parameter for query: %s", name)
 	}
@@ -427,8 +426,7 @@ func aggStage(cls *schema.Class, name string, arg any) (bson.D, error) {
 	}
 	if name == "$match" {
 		if m, ok := arg.(map[string]any); ok {
-			t := query.Translator{Class: cls}
-			f, err := t.Filter(context.Background(), m)
+			f, err := aggFilter(context.Background(), cls, caps, m)
 			if err != nil {
 				return nil, err
 			}
@@ -440,6 +438,25 @@ func aggStage(cls *schema.Class, name string, arg any) (bson.D, error) {
 		return nil, err
 	}
 	return bson.D{{Key: name, Value: v}}, nil
+}
+
+// aggFilter translates the where of an aggregate. A constraint only the engine can evaluate on this
+// database (geo, fullText, containedBy on FerretDB...) is refused with a clear error: the pipeline runs
+// in the database, which would answer it wrongly.
+func aggFilter(ctx context.Context, cls *schema.Class, caps query.Caps, where map[string]any) (bson.D, error) {
+	t := query.Translator{Class: cls, Caps: caps}
+	f, err := t.Filter(ctx, where)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Engine) > 0 {
+		name := caps.Name
+		if name == "" {
+			name = "this database"
+		}
+		return nil, parse.Errorf(parse.InvalidQuery, "This constraint cannot be evaluated in an aggregate on %s (it can in a find).", name)
+	}
+	return f, nil
 }
 
 var forbiddenAggOps = map[string]bool{"$where": true, "$function": true, "$accumulator": true, "$expr": true}
