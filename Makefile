@@ -22,13 +22,22 @@ lint: ## gofmt and go vet
 bench: ## benchmarks of the request path (ns/op, allocs/op)
 	$(GO) test -run '^$$' -bench . -benchmem ./shared/...
 
-build: ## cross-compile every function to build/<family>/bootstrap (provided.al2023, arm64)
+.PHONY: bench-compare
+bench-compare: ## Parse Server 7.3 vs ours on one FerretDB: req/s, p50/p90/p99, server CPU per request, RSS, lost updates, cold start (~10 min; writes bench-results/latest.json; BENCH_FLAGS=-smoke for a quick run)
+	$(GO) run ./scripts/benchcompare $(BENCH_FLAGS)
+
+build: ## cross-compile every function to build/<family>/bootstrap (provided.al2023, arm64) and print the sizes
 	@for f in $(FAMILIES); do \
-	  if [ -d functions/$$f ]; then \
-	    GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags '-s -w' -o build/$$f/bootstrap ./functions/$$f || exit 1; \
-	  fi; \
+	  test -f functions/$$f/main.go || { echo "build: functions/$$f/main.go is missing"; exit 1; }; \
+	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags '-s -w' -o build/$$f/bootstrap ./functions/$$f || exit 1; \
 	done
-	@ls -l build/*/bootstrap 2>/dev/null | awk '{printf "%-40s %6.1f MB\n", $$9, $$5/1048576}'
+	@for f in $(FAMILIES); do wc -c build/$$f/bootstrap; done | awk '{printf "%-30s %5.1f MB\n", $$2, $$1/1048576; t += $$1} END {printf "%-30s %5.1f MB\n", "total", t/1048576}'
+
+invoke: ## run a function's real bootstrap on an event (fake Runtime API): make invoke FN=classes EVENT=testevents/classes-create.json
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<family> EVENT=testevents/<file>.json"; exit 2; }
+	@test -f functions/$(FN)/main.go || { echo "invoke: no function functions/$(FN)"; exit 2; }
+	@CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -o build/host/$(FN)/bootstrap ./functions/$(FN)
+	@$(GO) run ./functions/internal/cmd/invoke -fn $(FN) -bin build/host/$(FN)/bootstrap $(foreach e,$(EVENT),-event $(e))
 
 clean:
 	rm -rf build cdk.out

@@ -1,0 +1,171 @@
+// Package boot is the Lambda glue that every function in functions/ shares: it reads the configuration
+// (environment variables and Secrets Manager) once per container, builds the MongoDB client and the
+// engine, adapts API Gateway HTTP API (payload 2.0) events to the engine's http.Handler, and closes the
+// client on SIGTERM. The engine itself (shared/) knows nothing of Lambda.
+//
+// A function's main is three lines:
+//
+//	c := boot.Init("classes")
+//	lambda.StartWithOptions(boot.HTTP(c.Engine, "classes"), lambda.WithEnableSIGTERM(c.Close))
+package boot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/parselambda/parselambda/shared/config"
+	"github.com/parselambda/parselambda/shared/mail"
+	"github.com/parselambda/parselambda/shared/query"
+	"github.com/parselambda/parselambda/shared/rest"
+)
+
+// Container is what one function instance builds at cold start and keeps until it is shut down.
+type Container struct {
+	Family   string
+	Settings Settings
+	Log      *slog.Logger
+	Client   *mongo.Client
+	Engine   *rest.App
+}
+
+// Init builds the container for family from the process environment and Secrets Manager. On failure
+// it reports the init error to the Lambda Runtime API and exits, as a runtime does.
+func Init(family string) *Container {
+	awsCfg := LazyAWSConfig()
+	c, err := NewContainer(context.Background(), family, os.Getenv, DefaultSecretsManager(awsCfg), awsCfg)
+	if err != nil {
+		Fatal(family, err)
+	}
+	return c
+}
+
+// NewContainer loads the settings, creates the MongoDB client (no blocking network I/O), the mail
+// sender and the engine. Only a development database of unknown kind (no DB_KIND) costs a round trip,
+// to detect FerretDB.
+func NewContainer(ctx context.Context, family string, getenv func(string) string, secrets SecretSource, awsCfg AWSConfigFunc) (*Container, error) {
+	log := NewLogger(getenv).With("family", family)
+	s, err := Load(ctx, getenv, secrets, log.Warn)
+	if err != nil {
+		return nil, err
+	}
+	client, err := Connect(s.DB, "parselambda-"+family)
+	if err != nil {
+		return nil, err
+	}
+	mailer, err := Mailer(ctx, getenv, awsCfg, log)
+	if err != nil {
+		return nil, err
+	}
+	caps := Caps(ctx, s.DB.Kind, client)
+	c := &Container{
+		Family:   family,
+		Settings: s,
+		Log:      log,
+		Client:   client,
+		Engine:   Engine(s.Config, client.Database(s.DB.Name), caps, mailer, log),
+	}
+	log.Info("cold start", "appId", s.Config.AppID, "keys", s.KeysFrom, "db", s.DBFrom, "dbKind", s.DB.Kind,
+		"database", s.DB.Name, "maxPoolSize", s.DB.MaxPoolSize, "tlsCA", s.DB.TLSCA, "caps", capsName(caps), "mail", mailName(mailer))
+	return c, nil
+}
+
+// Close disconnects the MongoDB client; Lambda calls it (through lambda.WithEnableSIGTERM) when it shuts
+// the container down, and gives it a few hundred milliseconds.
+func (c *Container) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	if err := c.Client.Disconnect(ctx); err != nil {
+		c.Log.Warn("shutdown: closing the MongoDB client", "err", err)
+		return
+	}
+	c.Log.Info("shutdown: MongoDB client closed")
+}
+
+// Caps describes the database to the engine. DocumentDB and MongoDB (DB_KIND set, as deployed) are
+// known without asking; otherwise the server is asked whether it is FerretDB.
+func Caps(ctx context.Context, kind string, client *mongo.Client) query.Caps {
+	if kind == KindDocumentDB || kind == KindMongoDB {
+		return query.MongoDB
+	}
+	ctx, cancel := context.WithTimeout(ctx, serverSelectionTimeout)
+	defer cancel()
+	return rest.DetectCaps(ctx, client)
+}
+
+func capsName(c query.Caps) string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return "MongoDB"
+}
+
+func mailName(m mail.Sender) string {
+	switch m.(type) {
+	case nil:
+		return "off"
+	case *mail.SES:
+		return "ses"
+	case *mail.Outbox:
+		return "outbox"
+	}
+	return "custom"
+}
+
+// Engine builds the engine over db, as the local server does (writes serialized on FerretDB); mailer may
+// be nil.
+func Engine(cfg config.Config, db *mongo.Database, caps query.Caps, mailer mail.Sender, log *slog.Logger) *rest.App {
+	return rest.New(rest.Options{Config: cfg, DB: db, Log: log, Caps: caps, SerializeWrites: caps.Name != "", Mail: mailer})
+}
+
+// HTTPHandler is a Lambda handler for API Gateway HTTP API (payload format 2.0) events.
+type HTTPHandler = func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+
+// HTTP serves one family of the engine to API Gateway: httpadapter.NewV2 turns the event into an
+// http.Request (decoding base64 bodies) and the handler's answer into the response; ProxyWithContext
+// passes the invocation's context (and so its deadline) to the engine.
+func HTTP(app *rest.App, family string) HTTPHandler {
+	return httpadapter.NewV2(app.FamilyHandler(family)).ProxyWithContext
+}
+
+// NewLogger logs JSON lines to stdout (CloudWatch) at LOG_LEVEL, else AWS_LAMBDA_LOG_LEVEL, else info.
+func NewLogger(getenv func(string) string) *slog.Logger {
+	level := slog.LevelInfo
+	for _, k := range []string{"LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL"} {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			_ = level.UnmarshalText([]byte(strings.ToLower(v)))
+			break
+		}
+	}
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+}
+
+// Fatal logs a cold-start failure, reports it to the Runtime API (POST /runtime/init/error, so Lambda
+// shows the reason rather than a bare exit) and exits.
+func Fatal(family string, err error) {
+	slog.New(slog.NewJSONHandler(os.Stdout, nil)).Error("cold start failed", "family", family, "err", err.Error())
+	if api := os.Getenv("AWS_LAMBDA_RUNTIME_API"); api != "" {
+		body, _ := json.Marshal(map[string]string{"errorMessage": err.Error(), "errorType": "InitError"})
+		req, rerr := http.NewRequest(http.MethodPost, "http://"+api+"/2018-06-01/runtime/init/error", bytes.NewReader(body))
+		if rerr == nil {
+			req.Header.Set("Lambda-Runtime-Function-Error-Type", "Runtime.InitError")
+			req.Header.Set("Content-Type", "application/json")
+			client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{Proxy: nil}}
+			if resp, perr := client.Do(req); perr == nil {
+				resp.Body.Close()
+			}
+		}
+	}
+	fmt.Fprintln(os.Stderr, family+": cold start failed:", err)
+	os.Exit(1)
+}
