@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -270,11 +272,35 @@ func elemMatches(cond any, el any) bool {
 	return false
 }
 
+// regexCache keeps compiled patterns: the engine matches one clause against every document a query
+// scans, and compiling the same pattern per document dominated Match. It is dropped when it grows
+// past regexCacheMax entries, so hostile patterns cannot grow it without bound.
+var (
+	regexCache  sync.Map // opts + "\x00" + pattern → *regexp.Regexp (nil: does not compile)
+	regexCacheN atomic.Int64
+)
+
+const regexCacheMax = 512
+
 func compileRegex(v any, opts string) *regexp.Regexp {
 	s, ok := v.(string)
 	if !ok {
 		return nil
 	}
+	key := opts + "\x00" + s
+	if re, ok := regexCache.Load(key); ok {
+		return re.(*regexp.Regexp)
+	}
+	re := compileRegexUncached(s, opts)
+	if regexCacheN.Add(1) > regexCacheMax {
+		regexCache.Clear()
+		regexCacheN.Store(1)
+	}
+	regexCache.Store(key, re)
+	return re
+}
+
+func compileRegexUncached(s, opts string) *regexp.Regexp {
 	flags := ""
 	for _, o := range opts {
 		switch o {
