@@ -298,7 +298,7 @@ func (c *Controller) UpdateWith(ctx context.Context, a *auth.Auth, className, id
 		obj := storage.Decode(cls, after, c.FileURL)
 		for _, k := range w.OpKeys {
 			if v, ok := lookupPath(obj, k); ok {
-				out[k] = v
+				setPath(out, strings.Split(k, "."), v)
 			}
 		}
 	}
@@ -308,6 +308,21 @@ func (c *Controller) UpdateWith(ctx context.Context, a *auth.Auth, className, id
 func isDeleteOp(v any) bool {
 	m, ok := v.(map[string]any)
 	return ok && m["__op"] == "Delete"
+}
+
+// setPath puts v at a key path of m, as Parse Server answers an operator on a key path:
+// {"stats.wins": Increment} → {"stats": {"wins": 2}} (expandResultOnKeyPath in DatabaseController.js),
+// which the JS SDK merges into its copy of the object.
+func setPath(m map[string]any, path []string, v any) {
+	for _, p := range path[:len(path)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[p] = next
+		}
+		m = next
+	}
+	m[path[len(path)-1]] = v
 }
 
 func lookupPath(obj map[string]any, path string) (any, bool) {
