@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/parselambda/parselambda/shared/embeddb"
+)
+
+// The shared database runs in a child process of this program's own binary (so that its CPU is counted
+// apart from the servers'): the binary re-executes itself with childEnv=childFerret.
+const (
+	childEnv    = "BENCHCOMPARE_CHILD"
+	childFerret = "ferret"
+	ferretDir   = "BENCHCOMPARE_FERRET_DIR"
+	ferretAddr  = "BENCHCOMPARE_FERRET_ADDR"
+)
+
+// runChildIfAsked runs the child role named in the environment and reports whether it did.
+func runChildIfAsked() bool {
+	if os.Getenv(childEnv) != childFerret {
+		return false
+	}
+	if err := ferretChild(); err != nil {
+		fmt.Fprintln(os.Stderr, "benchcompare ferret:", err)
+		os.Exit(1)
+	}
+	return true
+}
+
+// ferretChild runs FerretDB 1.24.2 (SQLite) until SIGTERM/SIGINT, and prints "ready <uri>" once it listens.
+func ferretChild() error {
+	addr := os.Getenv(ferretAddr)
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	db, err := embeddb.Start(embeddb.Options{Dir: os.Getenv(ferretDir), Addr: addr})
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	fmt.Printf("ready %s\n", db.URI)
+	<-ctx.Done()
+	db.Close()
+	return nil
+}
+
+// ferretProc is the shared FerretDB child process.
+type ferretProc struct {
+	*proc
+	uri string // mongodb://127.0.0.1:PORT/
+}
+
+// startFerret starts the database child in dir, on host.
+func startFerret(ctx context.Context, dir, host string) (*ferretProc, error) {
+	if err := checkLoopback(host); err != nil {
+		return nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	pr, pw := io.Pipe()
+	p, err := startProc("FerretDB", "", []string{childEnv + "=" + childFerret, ferretDir + "=" + dir, ferretAddr + "=" + host + ":0"}, pw, self)
+	if err != nil {
+		return nil, err
+	}
+	uriCh := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "ready "); ok {
+				select {
+				case uriCh <- u:
+				default:
+				}
+			}
+		}
+	}()
+	go func() { <-p.done; pw.Close() }()
+	select {
+	case u := <-uriCh:
+		if err := checkLoopbackURL(u); err != nil {
+			p.stop(3 * time.Second)
+			return nil, err
+		}
+		return &ferretProc{proc: p, uri: u}, nil
+	case <-p.done:
+		return nil, fmt.Errorf("FerretDB exited at start (%v):\n%s", p.waitErr, p.output())
+	case <-time.After(60 * time.Second):
+		p.stop(3 * time.Second)
+		return nil, fmt.Errorf("FerretDB did not start:\n%s", p.output())
+	case <-ctx.Done():
+		p.stop(3 * time.Second)
+		return nil, ctx.Err()
+	}
+}
+
+// dbURI is the connection string of database name on this FerretDB.
+func (f *ferretProc) dbURI(name string) string {
+	return strings.TrimRight(f.uri, "/") + "/" + name
+}

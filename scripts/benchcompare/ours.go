@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+)
+
+// moduleRoot finds the folder of this module's go.mod, from the working directory up.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && bytes.Contains(b, []byte("module github.com/parselambda/parselambda\n")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("run from inside the parselambda module (go.mod not found)")
+		}
+		dir = parent
+	}
+}
+
+// buildServer builds ./scripts/server into dir and answers the binary's path.
+func buildServer(ctx context.Context, dir string) (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "parselambda-server")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./scripts/server")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./scripts/server: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// oursSpec says how to start our server.
+type oursSpec struct {
+	bin       string
+	addr      string // loopback host:port
+	mongoURI  string // "" = the embedded database in dataDir
+	dataDir   string
+	dbName    string
+	appID     string
+	masterKey string
+	pprofAddr string
+}
+
+func (s oursSpec) env() []string {
+	env := []string{
+		"LISTEN_ADDR=" + s.addr,
+		"SERVER_URL=http://" + s.addr + "/parse",
+		"APP_ID=" + s.appID,
+		"MASTER_KEY=" + s.masterKey,
+		"DATABASE_NAME=" + s.dbName,
+	}
+	if s.mongoURI != "" {
+		env = append(env, "MONGODB_URI="+s.mongoURI)
+	} else {
+		env = append(env, "DATA_DIR="+s.dataDir)
+	}
+	if s.pprofAddr != "" {
+		env = append(env, "PPROF_ADDR="+s.pprofAddr)
+	}
+	return env
+}
+
+// startOurs starts our server and, when wait is set, waits for /health.
+func startOurs(ctx context.Context, s oursSpec, wait bool) (*proc, error) {
+	if _, _, err := splitLoopback(s.addr); err != nil {
+		return nil, err
+	}
+	if s.mongoURI != "" {
+		if err := checkLoopbackURL(s.mongoURI); err != nil {
+			return nil, err
+		}
+	}
+	if s.pprofAddr != "" {
+		if _, _, err := splitLoopback(s.pprofAddr); err != nil {
+			return nil, err
+		}
+	}
+	name := "our server"
+	if s.mongoURI == "" {
+		name += " (embedded database)"
+	}
+	p, err := startProc(name, "", s.env(), nil, s.bin)
+	if err != nil {
+		return nil, err
+	}
+	if !wait {
+		return p, nil
+	}
+	d, _ := newRESTDriver("http://"+s.addr+"/parse", s.appID, s.masterKey)
+	if err := p.waitFor(ctx, 30*time.Second, func() bool { return d.healthy(ctx) }); err != nil {
+		p.stop(5 * time.Second)
+		return nil, err
+	}
+	return p, nil
+}
