@@ -27,6 +27,8 @@ func TestTextMatchesParseServerFixture(t *testing.T) {
 		// The documents were indexed in English: a Russian stem of the query does not meet them.
 		{name: "query language differs from the index", term: "сырники", lang: "russian", want: nil},
 		{name: "stop words only", term: "a and the", want: nil},
+		{name: "Spanish stop words", term: "con", lang: "spanish", want: nil},
+		{name: "not a stop word in English", term: "con", want: []string{"Café Con Leche", "Cafe con Leche"}},
 		{name: "negation", term: "coffee -cream", want: []string{"coffee", "Coffee Shopping"}},
 		{name: "only negation", term: "-coffee", want: nil},
 		{name: "phrase", term: `"coffee shop"`, want: []string{"Coffee Shopping"}},
