@@ -217,6 +217,9 @@ func TestFilesBucket(t *testing.T) {
 	if p["LoggingConfiguration"] == nil {
 		t.Error("no access logging")
 	}
+	if cors := jsonString(p["CorsConfiguration"]); !strings.Contains(cors, `"PUT"`) || !strings.Contains(cors, `"AllowedOrigins":["*"]`) {
+		t.Errorf("files bucket CORS (presigned uploads from browsers) %s", cors)
+	}
 	denies := false
 	for _, id := range f.ofType("AWS::S3::BucketPolicy") {
 		bp := f.res[id].Properties
@@ -495,12 +498,18 @@ func TestJobSchedules(t *testing.T) {
 		}
 		got[in["job"]] = p
 	}
-	if len(got) != 2 || got["cleanup"]["ScheduleExpression"] != "cron(0 3 * * ? *)" || got["cleanup"]["ScheduleExpressionTimezone"] != "Europe/Berlin" ||
+	code := CodeJobSchedules() // the app's Cloud Code declares these next to its jobs
+	if len(got) != 2+len(code) || got["cleanup"]["ScheduleExpression"] != "cron(0 3 * * ? *)" || got["cleanup"]["ScheduleExpressionTimezone"] != "Europe/Berlin" ||
 		got["hourly stats"]["ScheduleExpression"] != "rate(1 hour)" {
 		t.Errorf("schedules %s", jsonString(got))
 	}
-	if n := len(getFixture(t, "dev").ofType("AWS::Scheduler::Schedule")); n != 0 {
-		t.Errorf("dev: %d schedules without jobSchedules", n)
+	for _, j := range code {
+		if got[j.Name]["ScheduleExpression"] != j.Expression || (j.TimeZone != "" && got[j.Name]["ScheduleExpressionTimezone"] != j.TimeZone) {
+			t.Errorf("Cloud Code schedule %s: %s", j.Name, jsonString(got[j.Name]))
+		}
+	}
+	if n := len(getFixture(t, "dev").ofType("AWS::Scheduler::Schedule")); n != len(code) {
+		t.Errorf("dev: %d schedules, want the %d Cloud Code declares", n, len(code))
 	}
 }
 

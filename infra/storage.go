@@ -47,7 +47,19 @@ func NewFilesBucket(scope constructs.Construct, cfg Config, logsBucket awss3.IBu
 			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30)),
 		})
 	}
+	origins := make([]*string, len(cfg.CorsOrigins))
+	for i, o := range cfg.CorsOrigins {
+		origins[i] = jsii.String(o)
+	}
 	return awss3.NewBucket(scope, jsii.String("FilesBucket"), &awss3.BucketProps{
+		// Browsers PUT presigned uploads and GET presigned downloads straight from the bucket.
+		Cors: &[]*awss3.CorsRule{{
+			AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_PUT, awss3.HttpMethods_GET, awss3.HttpMethods_HEAD},
+			AllowedOrigins: &origins,
+			AllowedHeaders: &[]*string{jsii.String("*")},
+			ExposedHeaders: &[]*string{jsii.String("ETag")},
+			MaxAge:         jsii.Number(3600),
+		}},
 		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
 		Encryption:             awss3.BucketEncryption_S3_MANAGED,
 		EnforceSSL:             jsii.Bool(true),
