@@ -25,7 +25,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/parselambda/parselambda/shared/config"
-	"github.com/parselambda/parselambda/shared/mail"
 	"github.com/parselambda/parselambda/shared/query"
 	"github.com/parselambda/parselambda/shared/rest"
 )
@@ -51,7 +50,7 @@ func Init(family string) *Container {
 }
 
 // NewContainer loads the settings, creates the MongoDB client (no blocking network I/O), the mail
-// sender and the engine. Only a development database of unknown kind (no DB_KIND) costs a round trip,
+// sender, the file store and the engine. Only a development database of unknown kind (no DB_KIND) costs a round trip,
 // to detect FerretDB.
 func NewContainer(ctx context.Context, family string, getenv func(string) string, secrets SecretSource, awsCfg AWSConfigFunc) (*Container, error) {
 	log := NewLogger(getenv).With("family", family)
@@ -59,11 +58,11 @@ func NewContainer(ctx context.Context, family string, getenv func(string) string
 	if err != nil {
 		return nil, err
 	}
-	client, err := Connect(s.DB, "parselambda-"+family)
+	svc, err := NewServices(ctx, getenv, s.Config, awsCfg, log)
 	if err != nil {
 		return nil, err
 	}
-	mailer, err := Mailer(ctx, getenv, awsCfg, log)
+	client, err := Connect(s.DB, "parselambda-"+family)
 	if err != nil {
 		return nil, err
 	}
@@ -73,10 +72,11 @@ func NewContainer(ctx context.Context, family string, getenv func(string) string
 		Settings: s,
 		Log:      log,
 		Client:   client,
-		Engine:   Engine(s.Config, client.Database(s.DB.Name), caps, mailer, log),
+		Engine:   Engine(s.Config, client.Database(s.DB.Name), caps, svc, log),
 	}
 	log.Info("cold start", "appId", s.Config.AppID, "keys", s.KeysFrom, "db", s.DBFrom, "dbKind", s.DB.Kind,
-		"database", s.DB.Name, "maxPoolSize", s.DB.MaxPoolSize, "tlsCA", s.DB.TLSCA, "caps", capsName(caps), "mail", mailName(mailer))
+		"database", s.DB.Name, "maxPoolSize", s.DB.MaxPoolSize, "tlsCA", s.DB.TLSCA, "caps", capsName(caps),
+		"mail", mailName(svc.Mail), "files", filesName(svc.Files))
 	return c, nil
 }
 
@@ -110,22 +110,20 @@ func capsName(c query.Caps) string {
 	return "MongoDB"
 }
 
-func mailName(m mail.Sender) string {
-	switch m.(type) {
-	case nil:
-		return "off"
-	case *mail.SES:
-		return "ses"
-	case *mail.Outbox:
-		return "outbox"
-	}
-	return "custom"
-}
-
-// Engine builds the engine over db, as the local server does (writes serialized on FerretDB); mailer may
-// be nil.
-func Engine(cfg config.Config, db *mongo.Database, caps query.Caps, mailer mail.Sender, log *slog.Logger) *rest.App {
-	return rest.New(rest.Options{Config: cfg, DB: db, Log: log, Caps: caps, SerializeWrites: caps.Name != "", Mail: mailer})
+// Engine builds the engine over db as the local server does: writes serialized on FerretDB, resolved
+// session tokens reused for 5 s in the container (Parse Server's cacheTTL).
+func Engine(cfg config.Config, db *mongo.Database, caps query.Caps, svc Services, log *slog.Logger) *rest.App {
+	return rest.New(rest.Options{
+		Config:          cfg,
+		DB:              db,
+		Log:             log,
+		Caps:            caps,
+		SerializeWrites: caps.Name != "",
+		SessionCacheTTL: 5 * time.Second,
+		Mail:            svc.Mail,
+		Files:           svc.Files,
+		FileURL:         svc.FileURL,
+	})
 }
 
 // HTTPHandler is a Lambda handler for API Gateway HTTP API (payload format 2.0) events.

@@ -7,8 +7,36 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/parselambda/parselambda/shared/config"
+	"github.com/parselambda/parselambda/shared/files"
 	"github.com/parselambda/parselambda/shared/mail"
 )
+
+// Services are the engine's outside services, built once per container without network I/O.
+type Services struct {
+	Mail    mail.Sender         // nil: verification and password-reset mail are off
+	Files   files.Store         // nil: uploads answer 130
+	FileURL func(string) string // nil: the config's default (proxy URLs)
+}
+
+// NewServices builds the mail sender (Mailer) and the file store: the S3 bucket FILES_BUCKET (as the
+// CDK app sets it; region and credentials from the Lambda environment), else the folder FILES_DIR
+// (local runs), else none.
+func NewServices(ctx context.Context, getenv func(string) string, cfg config.Config, awsCfg AWSConfigFunc, log *slog.Logger) (Services, error) {
+	var s Services
+	var err error
+	if s.Mail, err = Mailer(ctx, getenv, awsCfg, log); err != nil {
+		return Services{}, err
+	}
+	dir := strings.TrimSpace(getenv("FILES_DIR"))
+	if cfg.FilesBucket != "" || dir != "" {
+		if s.Files, err = files.Open(ctx, cfg, dir); err != nil {
+			return Services{}, err
+		}
+		s.FileURL = files.URLFunc(cfg, s.Files)
+	}
+	return s, nil
+}
 
 // Mailer picks the engine's mail sender (verification and password-reset emails): Amazon SES when a
 // sender address is configured (EMAIL_FROM, as the CDK app sets it, or MAIL_FROM), else a local outbox
@@ -27,4 +55,28 @@ func Mailer(ctx context.Context, getenv func(string) string, awsCfg AWSConfigFun
 		return &mail.Outbox{Dir: dir, Log: log}, nil
 	}
 	return nil, nil
+}
+
+func mailName(m mail.Sender) string {
+	switch m.(type) {
+	case nil:
+		return "off"
+	case *mail.SES:
+		return "ses"
+	case *mail.Outbox:
+		return "outbox"
+	}
+	return "custom"
+}
+
+func filesName(s files.Store) string {
+	switch s.(type) {
+	case nil:
+		return "off"
+	case *files.S3Store:
+		return "s3"
+	case *files.DirStore:
+		return "dir"
+	}
+	return "custom"
 }

@@ -2,7 +2,8 @@
 // of the Lambda Runtime API and invokes it with an event file: `make invoke FN=classes
 // EVENT=testevents/classes-create.json`. With neither MONGODB_URI nor DB_SECRET_ARN set it starts an
 // embedded FerretDB (in a temporary folder) for the function; APP_ID, MASTER_KEY and SERVER_URL default
-// to the test events' testapp / testmaster / http://localhost:1337/parse. The function's logs go to
+// to the test events' testapp / testmaster / http://localhost:1337/parse, and without FILES_BUCKET files
+// go to a temporary FILES_DIR. The function's logs go to
 // stderr, the response to stdout. It is a development tool: it is not deployed and no function imports
 // it (it links FerretDB).
 package main
@@ -19,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -76,14 +78,14 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	}
 
 	env := newEnv(environ)
+	tmp, err := os.MkdirTemp("", "parselambda-invoke-")
+	if err != nil {
+		fmt.Fprintln(stderr, "invoke:", err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
 	if env.get("MONGODB_URI") == "" && env.get("DB_SECRET_ARN") == "" {
-		dir, err := os.MkdirTemp("", "parselambda-invoke-")
-		if err != nil {
-			fmt.Fprintln(stderr, "invoke:", err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		db, err := embeddb.Start(embeddb.Options{Dir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		db, err := embeddb.Start(embeddb.Options{Dir: filepath.Join(tmp, "db"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			fmt.Fprintln(stderr, "invoke:", err)
 			return 1
@@ -97,6 +99,9 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		env.setDefault("MASTER_KEY", "testmaster")
 	}
 	env.setDefault("SERVER_URL", "http://localhost:1337/parse")
+	if env.get("FILES_BUCKET") == "" {
+		env.setDefault("FILES_DIR", filepath.Join(tmp, "files"))
+	}
 
 	api, err := runtimeapi.Start()
 	if err != nil {
