@@ -1,6 +1,6 @@
 // Query operators, ordering, paging, counting, key selection, includes, distinct and aggregate.
 // Every query here runs as a plain client (no master key) unless it says otherwise.
-// Not covered on purpose: geo queries and fullText (the embedded database has no geo or text indexes).
+// Geo queries and fullText are covered by geo.test.js and fulltext.test.js.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Parse, MASTER, className, createClass, dropClass, names, rejectsWithCode, rest, pointer, ferretdbLimitation } from './lib.js';
