@@ -3,6 +3,7 @@ package objects
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -165,6 +166,11 @@ func (c *Controller) filter(ctx context.Context, a *auth.Auth, cls *schema.Class
 
 // filterFor is filter for a query that may only count (count: see query.Translator.Count).
 func (c *Controller) filterFor(ctx context.Context, a *auth.Auth, cls *schema.Class, where map[string]any, count bool) (bson.D, []bson.D, error) {
+	if pf := protectedFields(cls, a); len(pf) > 0 {
+		if f, ok := queriedField(where, pf, 0); ok {
+			return nil, nil, parse.Errorf(parse.OperationForbidden, "This user is not allowed to query %s on class %s", f, cls.Name)
+		}
+	}
 	t := query.Translator{Class: cls, Resolver: &resolver{c: c, a: a}, Caps: c.Caps, Now: c.Now, Count: count}
 	filter, err := t.Filter(ctx, where)
 	if err != nil {
@@ -365,16 +371,54 @@ func (t includeTree) add(path []string) {
 }
 
 type pointerRef struct {
-	holder map[string]any // the map holding the pointer
+	holder map[string]any // the object holding the pointer (or the array of it)
 	key    string
-	arr    []any // or the array holding it
+	arr    []any // the array holding the pointer, if any
 	idx    int
+	n      int // a number unique within one include step
+}
+
+// dropUnresolved removes the pointers include could not resolve: the key of a single pointer, the
+// element of an array.
+func dropUnresolved(byClass map[string]map[string][]pointerRef, resolved map[int]bool) {
+	arrays := map[string]map[int]bool{} // per holder+key
+	holders := map[string]pointerRef{}
+	for _, refs := range byClass {
+		for _, list := range refs {
+			for _, ref := range list {
+				if resolved[ref.n] {
+					continue
+				}
+				if ref.arr == nil {
+					delete(ref.holder, ref.key)
+					continue
+				}
+				k := fmt.Sprintf("%p/%s", ref.holder, ref.key)
+				if arrays[k] == nil {
+					arrays[k] = map[int]bool{}
+				}
+				arrays[k][ref.idx] = true
+				holders[k] = ref
+			}
+		}
+	}
+	for k, idx := range arrays {
+		ref := holders[k]
+		kept := make([]any, 0, len(ref.arr)-len(idx))
+		for i, x := range ref.arr {
+			if !idx[i] {
+				kept = append(kept, x)
+			}
+		}
+		ref.holder[ref.key] = kept
+	}
 }
 
 const maxIncludeDepth = 10
 
-// include replaces pointers on the paths of tree with the objects they point to, when the caller may
-// read them; pointers to objects the caller may not read are left as pointers.
+// include replaces pointers on the paths of tree with the objects they point to. As in Parse Server, a
+// pointer to an object the caller may not read (its ACL, or the target class's CLP) or that does not
+// exist is left out: the key is removed, or the element is dropped from an array.
 func (c *Controller) include(ctx context.Context, a *auth.Auth, objs []map[string]any, tree includeTree, depth int) error {
 	if depth > maxIncludeDepth {
 		return parse.NewError(parse.InvalidQuery, "include is nested too deeply")
@@ -386,6 +430,7 @@ func (c *Controller) include(ctx context.Context, a *auth.Auth, objs []map[strin
 	sort.Strings(keys)
 	for _, key := range keys {
 		byClass := map[string]map[string][]pointerRef{}
+		refCount := 0
 		add := func(v any, ref pointerRef) {
 			p, ok := v.(map[string]any)
 			if !ok || p["__type"] != "Pointer" {
@@ -399,6 +444,8 @@ func (c *Controller) include(ctx context.Context, a *auth.Auth, objs []map[strin
 			if byClass[cn] == nil {
 				byClass[cn] = map[string][]pointerRef{}
 			}
+			refCount++
+			ref.n = refCount
 			byClass[cn][id] = append(byClass[cn][id], ref)
 		}
 		for _, o := range objs {
@@ -407,10 +454,11 @@ func (c *Controller) include(ctx context.Context, a *auth.Auth, objs []map[strin
 				add(v, pointerRef{holder: o, key: key})
 			case []any:
 				for i, x := range v {
-					add(x, pointerRef{arr: v, idx: i})
+					add(x, pointerRef{holder: o, key: key, arr: v, idx: i})
 				}
 			}
 		}
+		resolved := map[int]bool{}
 		var next []map[string]any
 		classes := make([]string, 0, len(byClass))
 		for cn := range byClass {
@@ -426,11 +474,22 @@ func (c *Controller) include(ctx context.Context, a *auth.Auth, objs []map[strin
 			if err != nil {
 				return err
 			}
+			ptrs, err := checkCLP(cls, OpGet, a)
+			if err != nil {
+				if pe, ok := parse.As(err); ok && pe.Code != parse.InternalServerError {
+					continue // the caller may not read this class: its pointers are left out
+				}
+				return err
+			}
 			ids := bson.A{}
 			for id := range refs {
 				ids = append(ids, id)
 			}
-			cur, err := c.DB.Collection(cn).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+			filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}
+			if len(ptrs) > 0 {
+				filter = append(filter, pointerFilter(cls, ptrs, a))
+			}
+			cur, err := c.DB.Collection(cn).Find(ctx, filter)
 			if err != nil {
 				return c.dbError(ctx, err)
 			}
@@ -448,15 +507,17 @@ func (c *Controller) include(ctx context.Context, a *auth.Auth, objs []map[strin
 					obj["__type"] = "Object"
 					obj["className"] = cn
 					c.hideFields(cls, a, []map[string]any{obj})
-					if ref.holder != nil {
+					if ref.arr == nil {
 						ref.holder[ref.key] = obj
 					} else {
 						ref.arr[ref.idx] = obj
 					}
+					resolved[ref.n] = true
 					next = append(next, obj)
 				}
 			}
 		}
+		dropUnresolved(byClass, resolved)
 		if sub := tree[key]; len(sub) > 0 && len(next) > 0 {
 			if err := c.include(ctx, a, next, sub, depth+1); err != nil {
 				return err
@@ -579,4 +640,32 @@ func (c *Controller) joinIDs(ctx context.Context, coll, by string, in bson.A, wa
 		}
 	}
 	return out, nil
+}
+
+// queriedField finds a protected field used in a where clause (also inside $or, $and and $nor).
+func queriedField(where map[string]any, protected []string, depth int) (string, bool) {
+	if depth > 20 {
+		return "", false
+	}
+	for k, v := range where {
+		switch k {
+		case "$or", "$and", "$nor":
+			arr, _ := v.([]any)
+			for _, x := range arr {
+				if m, ok := x.(map[string]any); ok {
+					if f, found := queriedField(m, protected, depth+1); found {
+						return f, true
+					}
+				}
+			}
+			continue
+		}
+		top, _, _ := strings.Cut(k, ".")
+		for _, p := range protected {
+			if top == p {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }

@@ -100,6 +100,11 @@ func (a *App) serve(allowed map[string]bool) http.Handler {
 			a.writeErr(ctx, w, &parse.HTTPError{Status: 404, Msg: "Cannot " + r.Method + " " + mount + p})
 			return
 		}
+		if p == "/health" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			// Health checks come from load balancers and monitors without Parse headers.
+			writeJSON(w, 200, map[string]any{"status": "ok"})
+			return
+		}
 		if firstSegment(p) == "apps" {
 			a.servePages(ctx, w, r, p)
 			return

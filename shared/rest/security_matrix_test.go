@@ -219,13 +219,6 @@ var secExpected = map[string]map[string]secOutcome{
 // while the answer differs from the expected one, and passes by itself once the bug is fixed.
 var secKnownBugs = map[string]string{}
 
-func init() {
-	const includeCLP = "BUG: include ignores the target class's CLP / pointer permissions (objects/find.go include reads the target collection with the ACL only)"
-	for _, c := range []string{"anonymous", "B", "roleMember", "inheritedMember"} {
-		secKnownBugs[kindOwned+"/"+c+"/include"] = includeCLP
-	}
-}
-
 func secCode(r *apptest.Resp) string {
 	if r.Status < 300 {
 		return "ok"
