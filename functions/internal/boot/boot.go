@@ -93,9 +93,13 @@ func (c *Container) Close() {
 }
 
 // Caps describes the database to the engine. DocumentDB and MongoDB (DB_KIND set, as deployed) are
-// known without asking; otherwise the server is asked whether it is FerretDB.
+// known without asking (DocumentDB's geo and text differ from MongoDB's: see query.DocumentDB);
+// otherwise the server is asked whether it is FerretDB.
 func Caps(ctx context.Context, kind string, client *mongo.Client) query.Caps {
-	if kind == KindDocumentDB || kind == KindMongoDB {
+	switch kind {
+	case KindDocumentDB:
+		return query.DocumentDB
+	case KindMongoDB:
 		return query.MongoDB
 	}
 	ctx, cancel := context.WithTimeout(ctx, serverSelectionTimeout)
