@@ -45,8 +45,9 @@ type Caps struct {
 var MongoDB = Caps{Geo: true, Text: true, ElemMatchNin: true, NestedArrays: true, RegexExtended: true}
 
 // DocumentDB is what Amazon DocumentDB evaluates: GeoJSON geo only, and a $text whose tokenizing,
-// languages, options and scores differ from MongoDB's, so the engine evaluates fullText there.
-var DocumentDB = Caps{Geo: true, GeoJSONOnly: true, ElemMatchNin: true, NestedArrays: true, RegexExtended: true, Name: "Amazon DocumentDB"}
+// languages, options and scores differ from MongoDB's, so the engine evaluates fullText there. Its
+// Name stays empty: otherwise it is run as MongoDB (atomic updates, hints passed on).
+var DocumentDB = Caps{Geo: true, GeoJSONOnly: true, ElemMatchNin: true, NestedArrays: true, RegexExtended: true}
 
 // Resolver answers the parts of a query that need other reads: subqueries and relation tables.
 type Resolver interface {
