@@ -342,7 +342,7 @@ func newReplayer(t *testing.T) *replayer {
 	r := &replayer{t: t, db: db, handlers: map[string]lambda.Handler{}}
 	for _, f := range families.All {
 		if f.Name == "jobs" {
-			r.handlers[f.Name] = lambda.NewHandler(boot.Jobs(boot.HTTP(app, f.Name), boot.NoJobs{}, log))
+			r.handlers[f.Name] = lambda.NewHandler(boot.JobsHandler(app, log))
 		} else {
 			r.handlers[f.Name] = lambda.NewHandler(boot.HTTP(app, f.Name))
 		}

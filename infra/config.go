@@ -138,6 +138,7 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		}
 		c.JobSchedules = js
 	}
+	c.JobSchedules = MergeJobSchedules(CodeJobSchedules(), c.JobSchedules)
 	if err := r.err(); err != nil {
 		return c, err
 	}

@@ -13,7 +13,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// JobSchedule is one scheduled Cloud Code job. The jobs function receives {"job": Name}.
+// JobSchedule is one scheduled Cloud Code job. The jobs function receives {"job": Name}. Cloud Code
+// declares schedules next to its jobs (shared/app, see CodeJobSchedules); the context's jobSchedules
+// may change, add or disable them per stage.
 type JobSchedule struct {
 	Name string `json:"name"`
 	// Expression is an EventBridge Scheduler expression: "cron(0 3 * * ? *)", "rate(1 hour)" or
@@ -21,6 +23,8 @@ type JobSchedule struct {
 	Expression string `json:"expression"`
 	// TimeZone is an IANA time zone for cron and at expressions; empty means UTC.
 	TimeZone string `json:"timeZone,omitempty"`
+	// Disabled, in the context's jobSchedules, removes the schedule Cloud Code declares for the job.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 var scheduleExprRe = regexp.MustCompile(`^(cron|rate|at)\(.+\)$`)

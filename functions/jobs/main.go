@@ -5,6 +5,9 @@
 package main
 
 import (
+	"context"
+	"os"
+
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/parselambda/parselambda/functions/internal/boot"
@@ -15,8 +18,11 @@ const family = "jobs"
 func main() {
 	// Once per container: settings (environment + Secrets Manager), the MongoDB client, the engine.
 	c := boot.Init(family)
-	// Per invocation: API Gateway events to the family's HTTP handler, scheduled events to the job
-	// runner (none yet: every job is unknown until the jobs engine is wired in).
-	handler := boot.Jobs(boot.HTTP(c.Engine, family), boot.NoJobs{}, c.Log)
-	lambda.StartWithOptions(handler, lambda.WithEnableSIGTERM(c.Close))
+	// POST /jobs starts a job with an asynchronous invoke of this function.
+	if err := boot.UseLambdaJobStarter(context.Background(), c.Engine, os.Getenv); err != nil {
+		boot.Fatal(family, err)
+	}
+	// Per invocation: that invoke's payload runs the job; API Gateway events go to the family's HTTP
+	// handler, scheduled events ({"job": name}) to the app's Cloud Code jobs (shared/app).
+	lambda.StartWithOptions(boot.JobsHandler(c.Engine, c.Log), lambda.WithEnableSIGTERM(c.Close))
 }

@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	cloudcode "github.com/parselambda/parselambda/shared/app"
 	"github.com/parselambda/parselambda/shared/apptest"
 	"github.com/parselambda/parselambda/shared/config"
+	"github.com/parselambda/parselambda/shared/rest"
 )
 
 func TestJSSDK(t *testing.T) {
@@ -27,7 +29,8 @@ func TestJSSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String() + "/parse"
-	env := apptest.New(t, func(c *config.Config) { c.ServerURL = url })
+	// The app's Cloud Code (shared/app) is served: test/cloud.test.js runs its worked example.
+	env := apptest.NewWith(t, func(c *config.Config) { c.ServerURL = url }, func(o *rest.Options) { o.Cloud = cloudcode.Cloud() })
 	srv := &http.Server{Handler: env.Handler}
 	go srv.Serve(ln)
 	defer srv.Close()
@@ -41,6 +44,7 @@ func TestJSSDK(t *testing.T) {
 		"PARSE_APP_ID="+env.Config.AppID,
 		"PARSE_MASTER_KEY="+env.Config.MasterKey,
 		"E2E_NO_CLIENT_CLASS_CREATION=1",
+		"E2E_CLOUD_EXAMPLE=1",
 	)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	cloudcode "github.com/parselambda/parselambda/shared/app"
 	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/embeddb"
 	"github.com/parselambda/parselambda/shared/files"
@@ -97,6 +98,8 @@ func run() error {
 		SerializeWrites: caps.Name != "",
 		SessionCacheTTL: 5 * time.Second,
 		Mail:            &mail.Outbox{Dir: outbox, Log: log},
+		// The app's Cloud Code (shared/app); POST /jobs runs jobs in goroutines of this process.
+		Cloud: cloudcode.Cloud(),
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

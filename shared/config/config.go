@@ -70,6 +70,9 @@ type Config struct {
 	IdempotencyPaths []string      // IDEMPOTENCY_PATHS: comma list of path regexes, e.g. "classes/.*,functions/.*" (off)
 	IdempotencyTTL   time.Duration // IDEMPOTENCY_TTL seconds (300)
 
+	// Cloud Code.
+	WebhookKey string // WEBHOOK_KEY: sent to webhooks as X-Parse-Webhook-Key (Parse Server's webhookKey)
+
 	// Account lockout and password policy (both off by default, as in Parse Server).
 	LockoutThreshold     int           // ACCOUNT_LOCKOUT_THRESHOLD (0: off)
 	LockoutDuration      time.Duration // ACCOUNT_LOCKOUT_DURATION minutes (5)
@@ -140,6 +143,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	str("SERVER_URL", &c.ServerURL)
 	str("MONGODB_URI", &c.MongoURI)
 	str("ALLOW_ORIGIN", &c.AllowOrigin)
+	str("WEBHOOK_KEY", &c.WebhookKey)
 
 	u, err := url.Parse(c.ServerURL)
 	if err != nil || u.Scheme == "" || u.Host == "" {

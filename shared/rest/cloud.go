@@ -18,6 +18,9 @@ import (
 // initCloud builds the Cloud Code host (functions, triggers, webhooks) and the job runner, and hooks
 // them into the objects controller and the users service.
 func (a *App) initCloud(o Options) {
+	if o.WebhookKey == "" {
+		o.WebhookKey = o.Config.WebhookKey
+	}
 	a.cloud = engine.New(engine.Options{
 		Registry: o.Cloud, Objects: a.objects, Users: a.users, DB: o.DB, Log: o.Log,
 		WebhookKey: o.WebhookKey, HTTPClient: o.WebhookClient,
@@ -40,6 +43,10 @@ func (a *App) Jobs() *jobs.Runner { return a.jobs }
 
 // JobStarter is how POST /jobs starts a job (a GoStarter unless Options.JobStarter was set).
 func (a *App) JobStarter() jobs.Starter { return a.jobStarter }
+
+// SetJobStarter replaces the job starter; the jobs Lambda sets its asynchronous self-invoke at cold
+// start, before serving.
+func (a *App) SetJobStarter(s jobs.Starter) { a.jobStarter = s }
 
 // withCloudInfo gives Cloud Code the request's headers, client IP and cloud context.
 func (a *App) withCloudInfo(ctx context.Context, req *Request) context.Context {

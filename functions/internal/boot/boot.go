@@ -24,6 +24,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	cloudcode "github.com/parselambda/parselambda/shared/app"
 	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/query"
 	"github.com/parselambda/parselambda/shared/rest"
@@ -124,6 +125,7 @@ func Engine(cfg config.Config, db *mongo.Database, caps query.Caps, svc Services
 		Caps:            caps,
 		SerializeWrites: caps.Name != "",
 		SessionCacheTTL: 5 * time.Second,
+		Cloud:           cloudcode.Cloud(),
 		Mail:            svc.Mail,
 		Files:           svc.Files,
 		FileURL:         svc.FileURL,
