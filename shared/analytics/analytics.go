@@ -6,7 +6,6 @@ package analytics
 import (
 	"encoding/json"
 	"io"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -30,10 +29,22 @@ type Recorder struct {
 	mu sync.Mutex
 }
 
-var (
-	eventNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 _.:#-]{0,254}$`)
-	dimNameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 _.:#-]{0,249}$`)
-)
+// validName checks a name of 1..max characters: a letter or digit, then letters, digits, space and
+// `_ . : # -`. (A regexp with a {0,254} repeat costs milliseconds to compile at every cold start.)
+func validName(s string, max int) bool {
+	if len(s) == 0 || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if alnum || i > 0 && strings.IndexByte(" _.:#-", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
 
 // Event is one parsed event.
 type Event struct {
@@ -46,7 +57,7 @@ type Event struct {
 // dimensions value that is not an object of strings or an invalid "at" is 107.
 func Parse(name string, body map[string]any, now time.Time) (*Event, error) {
 	name = strings.TrimSpace(name)
-	if !eventNameRE.MatchString(name) {
+	if !validName(name, 255) {
 		return nil, parse.Errorf(parse.InvalidEventName, "Invalid event name: %q. Event names are 1 to 255 letters, digits, spaces and _ . : # -, starting with a letter or digit.", name)
 	}
 	ev := &Event{Name: name, At: now, Dimensions: map[string]string{}}
@@ -79,7 +90,7 @@ func Parse(name string, body map[string]any, now time.Time) (*Event, error) {
 			if !ok {
 				return nil, parse.NewError(parse.InvalidJSON, `dimensions expects keys and values of type "string".`)
 			}
-			if !dimNameRE.MatchString(k) || k == name {
+			if !validName(k, 250) || k == name {
 				return nil, parse.Errorf(parse.InvalidJSON, "Invalid dimension name: %q.", k)
 			}
 			if len(s) > 1024 {
