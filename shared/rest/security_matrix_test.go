@@ -215,10 +215,6 @@ var secExpected = map[string]map[string]secOutcome{
 	},
 }
 
-// secKnownBugs are cells where the engine is known to be wrong; the subtest is skipped (not failed)
-// while the answer differs from the expected one, and passes by itself once the bug is fixed.
-var secKnownBugs = map[string]string{}
-
 func secCode(r *apptest.Resp) string {
 	if r.Status < 300 {
 		return "ok"
@@ -289,9 +285,6 @@ func TestSecurityMatrix(t *testing.T) {
 						deleted[fresh.class+"/"+fresh.id] = want[op] == "ok"
 					}
 					if got != want[op] {
-						if bug, ok := secKnownBugs[cell]; ok {
-							t.Skipf("%s (got %s, want %s)", bug, got, want[op])
-						}
 						t.Errorf("%s: got %s, want %s", cell, got, want[op])
 					}
 				})
@@ -348,7 +341,7 @@ func TestSecurityUserFields(t *testing.T) {
 		seesEmail := c.name == "A" || c.master
 		t.Run(c.name, func(t *testing.T) {
 			w.t = t
-			check := func(what string, u map[string]any, bug string) {
+			check := func(what string, u map[string]any) {
 				t.Helper()
 				if u == nil || u["objectId"] != a {
 					t.Errorf("%s: A not returned: %v", what, u)
@@ -359,9 +352,6 @@ func TestSecurityUserFields(t *testing.T) {
 				}
 				_, has := u["email"]
 				if has != seesEmail {
-					if bug != "" {
-						t.Skipf("%s (%s: email shown=%v)", bug, what, has)
-					}
 					t.Errorf("%s: email shown=%v, want %v: %v", what, has, seesEmail, u)
 				}
 				if _, ok := u["authData"]; ok && !seesEmail {
@@ -372,17 +362,17 @@ func TestSecurityUserFields(t *testing.T) {
 				}
 			}
 			r := w.do(c, "GET", "/users/"+a, nil)
-			check("GET /users/:id", r.Map(), "")
+			check("GET /users/:id", r.Map())
 			r = w.do(c, "GET", "/users?"+secQuery(map[string]any{"where": map[string]any{"objectId": a}}), nil)
 			if res := r.Results(); len(res) == 1 {
-				check("find /users", res[0], "")
+				check("find /users", res[0])
 			} else {
 				t.Errorf("find /users: %s", r.Raw)
 			}
 			r = w.do(c, "GET", "/classes/"+secHolder+"?"+secQuery(map[string]any{"where": map[string]any{"objectId": holder}, "include": "user"}), nil)
 			if res := r.Results(); len(res) == 1 {
 				u, _ := res[0]["user"].(map[string]any)
-				check("include of a user pointer", u, "")
+				check("include of a user pointer", u)
 			} else {
 				t.Errorf("include: %s", r.Raw)
 			}
