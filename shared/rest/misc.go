@@ -71,6 +71,8 @@ func (a *App) batch(ctx context.Context, req *Request) (*Response, error) {
 		}
 		subs = append(subs, sub{method: method, path: p, body: body})
 	}
+	// Sub-requests run one after another, so a batch that creates, updates and reads an object sees its
+	// own writes (Parse Server runs them concurrently, where such a batch races).
 	out := make([]any, len(subs))
 	for i, s := range subs {
 		sr := &Request{Method: s.method, Path: s.path, Body: s.body, Auth: req.Auth, Header: req.Header, ID: req.ID, Context: req.Context, Version: req.Version}
@@ -78,17 +80,27 @@ func (a *App) batch(ctx context.Context, req *Request) (*Response, error) {
 		if s.method == "GET" && s.body == nil {
 			sr.Body = map[string]any{}
 		}
-		resp, err := a.dispatch(ctx, sr)
-		if err != nil {
-			status, body := a.errorBody(ctx, err)
-			_ = status
-			if _, has := body["code"]; !has {
-				body = map[string]any{"code": parse.OperationForbidden, "error": body["error"]}
-			}
-			out[i] = map[string]any{"error": body}
-			continue
-		}
-		out[i] = map[string]any{"success": resp.Body}
+		out[i] = a.batchOne(ctx, sr)
 	}
 	return reply(out)
+}
+
+// batchOne runs one sub-request and answers {success} or {error}; a panic becomes an internal error
+// of that sub-request.
+func (a *App) batchOne(ctx context.Context, sr *Request) (res any) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.ErrorContext(ctx, "panic in a batch sub-request", "request_id", RequestID(ctx), "panic", p)
+			res = map[string]any{"error": map[string]any{"code": parse.InternalServerError, "error": "Internal server error."}}
+		}
+	}()
+	resp, err := a.dispatch(ctx, sr)
+	if err != nil {
+		_, body := a.errorBody(ctx, err)
+		if _, has := body["code"]; !has {
+			body = map[string]any{"code": parse.OperationForbidden, "error": body["error"]}
+		}
+		return map[string]any{"error": body}
+	}
+	return map[string]any{"success": resp.Body}
 }
