@@ -77,6 +77,13 @@ func (a *App) serve(allowed map[string]bool) http.Handler {
 			rid = parse.RandomHex(8)
 		}
 		ctx := context.WithValue(r.Context(), requestIDKey{}, rid)
+		defer func() {
+			// A bug must not take the container down or leave the client without an answer.
+			if p := recover(); p != nil {
+				a.log.ErrorContext(ctx, "panic while serving a request", "request_id", rid, "panic", p, "path", r.URL.Path)
+				writeJSON(w, 500, map[string]any{"code": parse.InternalServerError, "error": "Internal server error."})
+			}
+		}()
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", a.cfg.AllowOrigin)
 		h.Set("Access-Control-Allow-Methods", "GET,PUT,POST,DELETE,OPTIONS")
