@@ -9,8 +9,10 @@ import (
 	"github.com/parselambda/parselambda/shared/auth"
 	"github.com/parselambda/parselambda/shared/cloud"
 	"github.com/parselambda/parselambda/shared/cloud/engine"
+	"github.com/parselambda/parselambda/shared/files"
 	"github.com/parselambda/parselambda/shared/jobs"
 	"github.com/parselambda/parselambda/shared/objects"
+	"github.com/parselambda/parselambda/shared/parse"
 	"github.com/parselambda/parselambda/shared/query"
 	"github.com/parselambda/parselambda/shared/session"
 )
@@ -120,4 +122,35 @@ func (a *App) afterLogout(ctx context.Context, req *Request, sess map[string]any
 	if sess != nil {
 		a.cloud.AfterLogout(ctx, req.Auth, sess)
 	}
+}
+
+// beforeSaveFile runs Cloud Code's beforeSaveFile on an upload that passes through the server and
+// answers the file as the trigger leaves it (a new name is checked like the client's).
+func (a *App) beforeSaveFile(ctx context.Context, req *Request, name, contentType string, data []byte) (string, string, []byte, error) {
+	f := &cloud.File{Name: name, ContentType: contentType, Data: data, Size: int64(len(data))}
+	if req.Body != nil {
+		f.Metadata, _ = req.Body["metadata"].(map[string]any)
+		f.Tags, _ = req.Body["tags"].(map[string]any)
+		if fd, ok := req.Body["fileData"].(map[string]any); ok {
+			f.Metadata, _ = fd["metadata"].(map[string]any)
+			f.Tags, _ = fd["tags"].(map[string]any)
+		}
+	}
+	if err := a.cloud.BeforeSaveFile(ctx, req.Auth, f); err != nil {
+		return "", "", nil, err
+	}
+	if f.Name != name {
+		if err := files.ValidateName(f.Name); err != nil {
+			return "", "", nil, err
+		}
+	}
+	if len(f.Data) == 0 {
+		return "", "", nil, parse.NewError(parse.FileSaveError, "Invalid file upload.")
+	}
+	return f.Name, f.ContentType, f.Data, nil
+}
+
+// afterSaveFile runs Cloud Code's afterSaveFile once an upload is stored.
+func (a *App) afterSaveFile(ctx context.Context, req *Request, name, contentType string, size int, url string) {
+	a.cloud.AfterSaveFile(ctx, req.Auth, &cloud.File{Name: name, ContentType: contentType, Size: int64(size), URL: url})
 }

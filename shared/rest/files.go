@@ -142,12 +142,16 @@ func (a *App) fileUpload(ctx context.Context, req *Request) (*Response, error) {
 	if err := pol.CheckExtension(caller, filename, contentType); err != nil {
 		return nil, err
 	}
+	if filename, contentType, data, err = a.beforeSaveFile(ctx, req, filename, contentType, data); err != nil {
+		return nil, err
+	}
 	name, ct := files.StoredName(filename, contentType, a.cfg.PreserveFileName)
 	if err := store.Put(ctx, name, bytes.NewReader(data), int64(len(data)), ct); err != nil {
 		a.log.ErrorContext(ctx, "file upload failed", "request_id", RequestID(ctx), "name", name, "err", err)
 		return nil, parse.Errorf(parse.FileSaveError, "Could not store file: %s.", name)
 	}
 	url := a.objects.FileURL(name)
+	a.afterSaveFile(ctx, req, name, ct, len(data), url)
 	return &Response{Status: 201, Body: map[string]any{"url": url, "name": name}, Location: url}, nil
 }
 
