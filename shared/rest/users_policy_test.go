@@ -60,8 +60,17 @@ func TestPasswordPolicy(t *testing.T) {
 	if r := env.Do(apptest.Req{Method: "PUT", Path: "/users/" + id, Session: tok, Body: map[string]any{"password": "long-enough"}}); r.Code() != 142 {
 		t.Fatalf("reusing the current password: %d %s", r.Code(), r.Raw)
 	}
-	if r := env.Do(apptest.Req{Method: "PUT", Path: "/users/" + id, Session: tok, Body: map[string]any{"password": "second-password"}}); r.Status != 200 {
+	r = env.Do(apptest.Req{Method: "PUT", Path: "/users/" + id, Session: tok, Body: map[string]any{"password": "second-password"}})
+	if r.Status != 200 {
 		t.Fatalf("new password: %d %s", r.Status, r.Raw)
+	}
+	// A password change ends the user's sessions and answers a new one, as Parse Server does.
+	if r := env.Do(apptest.Req{Path: "/users/me", Session: tok}); r.Code() != 209 {
+		t.Fatalf("the old session survived the password change: %d %s", r.Code(), r.Raw)
+	}
+	tok, _ = r.Map()["sessionToken"].(string)
+	if tok == "" {
+		t.Fatalf("no new session in the answer: %s", r.Raw)
 	}
 	if r := env.Do(apptest.Req{Method: "PUT", Path: "/users/" + id, Session: tok, Body: map[string]any{"password": "long-enough"}}); r.Code() != 142 {
 		t.Fatalf("password from history: %d %s", r.Code(), r.Raw)

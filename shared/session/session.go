@@ -70,7 +70,6 @@ func (s *Store) Create(ctx context.Context, userID, action, provider, installati
 		{Key: "_session_token", Value: c.Token},
 		{Key: "_p_user", Value: "_User$" + userID},
 		{Key: "createdWith", Value: bson.D{{Key: "action", Value: action}, {Key: "authProvider", Value: provider}}},
-		{Key: "restricted", Value: false},
 	}
 	if installationID != "" {
 		s.gen.Add(1)

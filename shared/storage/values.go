@@ -168,7 +168,7 @@ func EncodeAtom(v any) (any, error) {
 		out := bson.D{}
 		for _, k := range sortedKeys(t) {
 			x := t[k]
-			if strings.ContainsAny(k, "$.") || k == "" {
+			if strings.ContainsAny(k, "$.\x00") || k == "" {
 				return nil, parse.NewError(parse.InvalidNestedKey, "Nested keys should not contain the '$' or '.' characters")
 			}
 			e, err := EncodeAtom(x)
@@ -315,6 +315,10 @@ func EncodeACL(v any) (rperm, wperm bson.A, acl bson.D, err error) {
 		perm, ok := m[who].(map[string]any)
 		if !ok || who == "" {
 			return nil, nil, nil, parse.NewError(parse.InvalidACL, "Invalid ACL.")
+		}
+		if strings.ContainsAny(who, "$.\x00") {
+			// The legacy _acl document uses the entries as keys, which may not hold these characters.
+			return nil, nil, nil, parse.NewError(parse.InvalidNestedKey, "ACL entries should not contain the '$' or '.' characters")
 		}
 		e := bson.D{}
 		for _, k := range sortedKeys(perm) {

@@ -483,9 +483,20 @@ func (s *Service) Update(ctx context.Context, a *auth.Auth, id string, body map[
 			}
 		}
 	}
-	if changedPassword && s.Sessions.Rules.RevokeOnPassword {
-		if err := s.Sessions.RevokeOthers(ctx, id, a.SessionToken); err != nil {
-			return nil, err
+	if changedPassword {
+		// As Parse Server: a new password ends every session of the user (revokeSessionOnPasswordReset),
+		// and a user changing their own password gets a fresh session in the answer.
+		if s.Sessions.Rules.RevokeOnPassword {
+			if err := s.Sessions.RevokeOthers(ctx, id, ""); err != nil {
+				return nil, err
+			}
+		}
+		if !a.Master {
+			sess, err := s.Sessions.Create(ctx, id, "update", "password", a.InstallationID)
+			if err != nil {
+				return nil, err
+			}
+			out["sessionToken"] = sess.Token
 		}
 	}
 	return out, nil

@@ -512,10 +512,8 @@ test('password change: the new password logs in, the old one gives 101', async (
 });
 
 // Parse Server 7.3 (RestWrite.handleFollowup) deletes every session of the user when the password changes, the
-// caller's too, and answers a new sessionToken to a user changing its own password. parselambda keeps the caller's
-// session and answers no token: run as `todo` against it until that is fixed (shared/users Update).
-const PW_REVOKE = process.env.E2E_ORACLE_FERRETDB === '1' ? {} : { todo: 'BUG: a password change keeps the caller\'s session and answers no new sessionToken' };
-test('password change revokes the old sessions and answers a new token (Parse Server revokeSessionOnPasswordReset)', PW_REVOKE, async () => {
+// caller's too, and answers a new sessionToken to a user changing its own password.
+test('password change revokes the old sessions and answers a new token (Parse Server revokeSessionOnPasswordReset)', async () => {
   const u = await signUp('pwrevoke');
   const oldToken = u.getSessionToken();
   const elsewhere = await rest('POST', '/login', {
