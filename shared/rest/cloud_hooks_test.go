@@ -67,7 +67,7 @@ func TestHooksAPI(t *testing.T) {
 		{"needs the master key", "GET", "/hooks/functions", nil, false, 403, 0, nil, ""},
 		{"empty list", "GET", "/hooks/functions", nil, true, 200, 0, arr{}, ""},
 		{"create function", "POST", "/hooks/functions", obj{"functionName": "f1", "url": "http://127.0.0.1:9/f1"}, true, 200, 0, obj{"functionName": "f1", "url": "http://127.0.0.1:9/f1"}, ""},
-		{"create again", "POST", "/hooks/functions", obj{"functionName": "f1", "url": "http://127.0.0.1:9/x"}, true, 400, 143, nil, "function name: f1 already exits"},
+		{"create again", "POST", "/hooks/functions", obj{"functionName": "f1", "url": "http://127.0.0.1:9/x"}, true, 400, 143, nil, "function name: f1 already exists"},
 		{"invalid declaration", "POST", "/hooks/functions", obj{"functionName": "f2"}, true, 400, 143, nil, "invalid hook declaration"},
 		{"get one", "GET", "/hooks/functions/f1", nil, true, 200, 0, obj{"functionName": "f1", "url": "http://127.0.0.1:9/f1"}, ""},
 		{"update", "PUT", "/hooks/functions/f1", obj{"url": "http://127.0.0.1:9/f1b"}, true, 200, 0, obj{"functionName": "f1", "url": "http://127.0.0.1:9/f1b"}, ""},
@@ -140,6 +140,8 @@ func TestWebhookCalls(t *testing.T) {
 	eq(t, "functionName", b["functionName"], "ok")
 	eq(t, "installationId", b["installationId"], "inst-1")
 	eq(t, "user id", field(b, "user.objectId"), uid)
+	eq(t, "headers", field(b, "headers.x-parse-installation-id"), "inst-1")
+	eq(t, "context", b["context"], obj{})
 	for _, c := range []struct {
 		fn    string
 		code  int

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -164,7 +165,7 @@ func (h *Host) CreateHook(ctx context.Context, hk Hook) (Hook, error) {
 	switch {
 	case hk.FunctionName != "":
 		if _, err := h.FunctionHook(ctx, hk.FunctionName); err == nil {
-			return Hook{}, hookErr("function name: " + hk.FunctionName + " already exits")
+			return Hook{}, hookErr("function name: " + hk.FunctionName + " already exists")
 		}
 	case hk.ClassName != "" && hk.TriggerName != "":
 		if _, err := h.TriggerHook(ctx, hk.ClassName, hk.TriggerName); err == nil {
@@ -249,18 +250,20 @@ func (h *Host) webhookBody(c cloud.Caller) map[string]any {
 		b["installationId"] = c.InstallationID
 	}
 	if c.Headers != nil {
-		hs := map[string]string{}
+		hs := map[string]string{} // lower-case names, as Node's
 		for k := range c.Headers {
-			hs[k] = c.Headers.Get(k)
+			if lk := strings.ToLower(k); lk != "x-parse-master-key" && lk != "authorization" {
+				hs[lk] = c.Headers.Get(k)
+			}
 		}
-		delete(hs, "X-Parse-Master-Key")
 		b["headers"] = hs
 	}
 	if c.IP != "" {
 		b["ip"] = c.IP
 	}
-	if len(c.Context) > 0 {
-		b["context"] = c.Context
+	b["context"] = c.Context
+	if c.Context == nil {
+		b["context"] = map[string]any{}
 	}
 	return b
 }
