@@ -13,6 +13,7 @@ import (
 	cloudcode "github.com/parselambda/parselambda/shared/app"
 	"github.com/parselambda/parselambda/shared/apptest"
 	"github.com/parselambda/parselambda/shared/config"
+	"github.com/parselambda/parselambda/shared/mail"
 	"github.com/parselambda/parselambda/shared/rest"
 )
 
@@ -30,7 +31,10 @@ func TestJSSDK(t *testing.T) {
 	}
 	url := "http://" + ln.Addr().String() + "/parse"
 	// The app's Cloud Code (shared/app) is served: test/cloud.test.js runs its worked example.
-	env := apptest.NewWith(t, func(c *config.Config) { c.ServerURL = url }, func(o *rest.Options) { o.Cloud = cloudcode.Cloud() })
+	// Emails go to an outbox folder, as with `make run`: test/reset.test.js follows the reset link.
+	outbox := t.TempDir()
+	env := apptest.NewWith(t, func(c *config.Config) { c.ServerURL = url; c.AppName = "E2E App" },
+		func(o *rest.Options) { o.Cloud = cloudcode.Cloud() }, apptest.WithMail(&mail.Outbox{Dir: outbox}))
 	srv := &http.Server{Handler: env.Handler}
 	go srv.Serve(ln)
 	defer srv.Close()
@@ -45,6 +49,7 @@ func TestJSSDK(t *testing.T) {
 		"PARSE_MASTER_KEY="+env.Config.MasterKey,
 		"E2E_NO_CLIENT_CLASS_CREATION=1",
 		"E2E_CLOUD_EXAMPLE=1",
+		"E2E_OUTBOX_DIR="+outbox,
 	)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
