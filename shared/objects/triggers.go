@@ -45,6 +45,24 @@ type Triggers interface {
 
 type noTriggersKey struct{}
 
+type triggerAuthKey struct{}
+
+// WithTriggerAuth makes the triggers of operations made with ctx see a as the caller, when a concept's
+// service writes with the master key on a client's behalf (a sign-up creates the _User as master; its
+// beforeSave must still see the client, not the master key).
+func WithTriggerAuth(ctx context.Context, a *auth.Auth) context.Context {
+	return context.WithValue(ctx, triggerAuthKey{}, a)
+}
+
+// callerFor is who triggers see (the auth given to WithTriggerAuth, else a), and the context to call
+// them with: without that auth, so the operations triggers make run with their own.
+func callerFor(ctx context.Context, a *auth.Auth) (context.Context, *auth.Auth) {
+	if ta, ok := ctx.Value(triggerAuthKey{}).(*auth.Auth); ok && ta != nil {
+		return context.WithValue(ctx, triggerAuthKey{}, (*auth.Auth)(nil)), ta
+	}
+	return ctx, a
+}
+
 // WithoutTriggers marks ctx so that the controller runs no trigger for operations made with it (Cloud
 // Code that asks so, the engine's own reads, and the inner call of a triggered operation).
 func WithoutTriggers(ctx context.Context) context.Context {
@@ -88,9 +106,10 @@ func changedByTrigger(out, before, after map[string]any) {
 
 func (c *Controller) createTriggered(ctx context.Context, t Triggers, a *auth.Auth, className string, body map[string]any, o WriteOptions) (map[string]any, error) {
 	inner := WithoutTriggers(ctx)
+	ctx, ta := callerFor(ctx, a)
 	sent := body
 	if t.Has(ctx, TriggerBeforeSave, className) {
-		b, err := t.BeforeSave(ctx, a, className, nil, body)
+		b, err := t.BeforeSave(ctx, ta, className, nil, body)
 		if err != nil {
 			return nil, err
 		}
@@ -103,7 +122,7 @@ func (c *Controller) createTriggered(ctx context.Context, t Triggers, a *auth.Au
 	changedByTrigger(out, sent, body)
 	if t.Has(ctx, TriggerAfterSave, className) {
 		if saved := c.readBack(ctx, className, out["objectId"].(string)); saved != nil {
-			t.AfterSave(ctx, a, className, nil, saved)
+			t.AfterSave(ctx, ta, className, nil, saved)
 		}
 	}
 	return out, nil
@@ -111,6 +130,7 @@ func (c *Controller) createTriggered(ctx context.Context, t Triggers, a *auth.Au
 
 func (c *Controller) updateTriggered(ctx context.Context, t Triggers, a *auth.Auth, className, id string, body map[string]any, o WriteOptions) (map[string]any, error) {
 	inner := WithoutTriggers(ctx)
+	ctx, ta := callerFor(ctx, a)
 	before, after := t.Has(ctx, TriggerBeforeSave, className), t.Has(ctx, TriggerAfterSave, className)
 	if !before && !after {
 		return c.UpdateWith(inner, a, className, id, body, o)
@@ -121,7 +141,7 @@ func (c *Controller) updateTriggered(ctx context.Context, t Triggers, a *auth.Au
 	}
 	sent := body
 	if before {
-		b, err := t.BeforeSave(ctx, a, className, original, body)
+		b, err := t.BeforeSave(ctx, ta, className, original, body)
 		if err != nil {
 			return nil, err
 		}
@@ -134,7 +154,7 @@ func (c *Controller) updateTriggered(ctx context.Context, t Triggers, a *auth.Au
 	changedByTrigger(out, sent, body)
 	if after {
 		if saved := c.readBack(ctx, className, id); saved != nil {
-			t.AfterSave(ctx, a, className, original, saved)
+			t.AfterSave(ctx, ta, className, original, saved)
 		}
 	}
 	return out, nil
@@ -142,6 +162,7 @@ func (c *Controller) updateTriggered(ctx context.Context, t Triggers, a *auth.Au
 
 func (c *Controller) deleteTriggered(ctx context.Context, t Triggers, a *auth.Auth, className, id string) error {
 	inner := WithoutTriggers(ctx)
+	ctx, ta := callerFor(ctx, a)
 	before, after := t.Has(ctx, TriggerBeforeDelete, className), t.Has(ctx, TriggerAfterDelete, className)
 	if !before && !after {
 		return c.Delete(inner, a, className, id)
@@ -152,7 +173,7 @@ func (c *Controller) deleteTriggered(ctx context.Context, t Triggers, a *auth.Au
 		return err
 	}
 	if before {
-		if err := t.BeforeDelete(ctx, a, className, obj); err != nil {
+		if err := t.BeforeDelete(ctx, ta, className, obj); err != nil {
 			return err
 		}
 	}
@@ -160,15 +181,16 @@ func (c *Controller) deleteTriggered(ctx context.Context, t Triggers, a *auth.Au
 		return err
 	}
 	if after {
-		t.AfterDelete(ctx, a, className, obj)
+		t.AfterDelete(ctx, ta, className, obj)
 	}
 	return nil
 }
 
 func (c *Controller) findTriggered(ctx context.Context, t Triggers, a *auth.Auth, className string, opts query.Options) (*FindResult, error) {
 	inner := WithoutTriggers(ctx)
+	ctx, ta := callerFor(ctx, a)
 	if t.Has(ctx, TriggerBeforeFind, className) {
-		if err := t.BeforeFind(ctx, a, className, &opts, false); err != nil {
+		if err := t.BeforeFind(ctx, ta, className, &opts, false); err != nil {
 			return nil, err
 		}
 	}
@@ -177,7 +199,7 @@ func (c *Controller) findTriggered(ctx context.Context, t Triggers, a *auth.Auth
 		return nil, err
 	}
 	if t.Has(ctx, TriggerAfterFind, className) {
-		objs, err := t.AfterFind(ctx, a, className, res.Results, false)
+		objs, err := t.AfterFind(ctx, ta, className, res.Results, false)
 		if err != nil {
 			return nil, err
 		}
@@ -188,10 +210,11 @@ func (c *Controller) findTriggered(ctx context.Context, t Triggers, a *auth.Auth
 
 func (c *Controller) getTriggered(ctx context.Context, t Triggers, a *auth.Auth, className, id string, opts query.Options) (map[string]any, error) {
 	inner := WithoutTriggers(ctx)
+	ctx, ta := callerFor(ctx, a)
 	var obj map[string]any
 	if t.Has(ctx, TriggerBeforeFind, className) {
 		opts.Where = map[string]any{"objectId": id}
-		if err := t.BeforeFind(ctx, a, className, &opts, true); err != nil {
+		if err := t.BeforeFind(ctx, ta, className, &opts, true); err != nil {
 			return nil, err
 		}
 		if w := opts.Where; len(w) == 1 && w["objectId"] == id {
@@ -220,7 +243,7 @@ func (c *Controller) getTriggered(ctx context.Context, t Triggers, a *auth.Auth,
 		obj = o
 	}
 	if t.Has(ctx, TriggerAfterFind, className) {
-		objs, err := t.AfterFind(ctx, a, className, []map[string]any{obj}, true)
+		objs, err := t.AfterFind(ctx, ta, className, []map[string]any{obj}, true)
 		if err != nil {
 			return nil, err
 		}

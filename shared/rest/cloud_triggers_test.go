@@ -320,3 +320,39 @@ func TestCloudCodeWritesRunTriggers(t *testing.T) {
 	}
 	eq(t, "reviews counted (afterSave skipped once)", get(t, env, "Book", book)["reviews"], 1)
 }
+
+// A sign-up writes the _User with the master key internally; its triggers still see the client.
+func TestCloudSignUpTriggersSeeTheClient(t *testing.T) {
+	t.Parallel()
+	env := cloudEnv(t, func(r *cloud.Registry) {
+		r.BeforeSave("_User", func(ctx context.Context, req *cloud.TriggerRequest) error {
+			if req.Object.Dirty("role") && !req.Master {
+				return cloud.Error(cloud.OperationForbidden, "only the master key sets a role")
+			}
+			req.Object.Set("greeting", "welcome "+req.Object.String("username"))
+			return nil
+		})
+		r.AfterSave("_User", func(ctx context.Context, req *cloud.TriggerRequest) error {
+			// Writes made by a trigger run with the trigger's own client, not the client's auth.
+			o := cloud.NewObject("SignUpLog")
+			o.Set("user", req.Object.ID())
+			o.Set("master", req.Master)
+			return req.Client.UseMasterKey().Save(ctx, o)
+		})
+	})
+	r := env.Do(apptest.Req{Method: "POST", Path: "/users", Body: obj{"username": "eve", "password": "pw", "role": "admin"}})
+	if r.Code() != 119 || r.Map()["error"] != "only the master key sets a role" {
+		t.Fatalf("client sign-up with a role: %d %s", r.Status, r.Raw)
+	}
+	r = env.Do(apptest.Req{Method: "POST", Path: "/users", Body: obj{"username": "ann", "password": "pw"}})
+	if r.Status != 201 || r.Map()["greeting"] != "welcome ann" || r.Map()["sessionToken"] == nil {
+		t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
+	}
+	if r := env.Do(apptest.Req{Method: "POST", Path: "/users", Master: true, Body: obj{"username": "root", "password": "pw", "role": "admin"}}); r.Status != 201 {
+		t.Fatalf("master sign-up with a role: %d %s", r.Status, r.Raw)
+	}
+	logs := rawAll(t, env, "SignUpLog")
+	if len(logs) != 2 || logs[0]["master"] != false || logs[1]["master"] != true {
+		t.Errorf("afterSave saw %v", logs)
+	}
+}

@@ -228,7 +228,8 @@ func (s *Service) SignUp(ctx context.Context, a *auth.Auth, body map[string]any)
 	// New users are readable and writable by themselves only (enforcePrivateUsers), unless the body
 	// sets an ACL.
 	master := &auth.Auth{Master: true, InstallationID: a.InstallationID}
-	created, err := s.Objects.CreateWith(ctx, master, Collection, body, objects.WriteOptions{Set: extra})
+	// Triggers (Cloud Code's beforeSave/afterSave on _User) see the client, not the master key.
+	created, err := s.Objects.CreateWith(objects.WithTriggerAuth(ctx, a), master, Collection, body, objects.WriteOptions{Set: extra})
 	if err != nil {
 		return nil, err
 	}
