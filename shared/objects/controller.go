@@ -259,29 +259,12 @@ func (c *Controller) UpdateWith(ctx context.Context, a *auth.Auth, className, id
 	}
 	now := c.now()
 	w.Set = append(w.Set, bson.E{Key: "_updated_at", Value: bson.NewDateTimeFromTime(now)})
-	filter := bson.D{{Key: "_id", Value: id}}
-	if len(ptrs) > 0 {
-		filter = append(filter, pointerFilter(cls, ptrs, a))
+	filter, unlock, err := c.writeFilter(ctx, a, cls, ptrs, id)
+	if err != nil {
+		return nil, err
 	}
+	defer unlock()
 	coll := c.DB.Collection(className)
-	if c.SerializeWrites {
-		unlock := c.locks.lock(className + "\x00" + id)
-		defer unlock()
-		if !a.Master {
-			var cur bson.M
-			err := coll.FindOne(ctx, filter, optionsProjection(bson.D{{Key: "_wperm", Value: 1}})).Decode(&cur)
-			if errors.Is(err, mongo.ErrNoDocuments) {
-				return nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
-			} else if err != nil {
-				return nil, c.dbError(ctx, err)
-			}
-			if wp, ok := storage.Perms(cur, "_wperm"); !a.Allowed(wp, ok) {
-				return nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
-			}
-		}
-	} else if !a.Master {
-		filter = append(filter, aclFilter(a, "_wperm"))
-	}
 	var after bson.M
 	err = coll.FindOneAndUpdate(ctx, filter, w.Update(), findOneAndUpdateAfter()).Decode(&after)
 	if errors.Is(err, mongo.ErrNoDocuments) {
@@ -352,29 +335,12 @@ func (c *Controller) Delete(ctx context.Context, a *auth.Auth, className, id str
 	if !cls.Exists() {
 		return parse.NewError(parse.ObjectNotFound, "Object not found.")
 	}
-	filter := bson.D{{Key: "_id", Value: id}}
-	if len(ptrs) > 0 {
-		filter = append(filter, pointerFilter(cls, ptrs, a))
+	filter, unlock, err := c.writeFilter(ctx, a, cls, ptrs, id)
+	if err != nil {
+		return err
 	}
+	defer unlock()
 	coll := c.DB.Collection(className)
-	if c.SerializeWrites {
-		unlock := c.locks.lock(className + "\x00" + id)
-		defer unlock()
-		if !a.Master {
-			var cur bson.M
-			err := coll.FindOne(ctx, filter, optionsProjection(bson.D{{Key: "_wperm", Value: 1}})).Decode(&cur)
-			if errors.Is(err, mongo.ErrNoDocuments) {
-				return parse.NewError(parse.ObjectNotFound, "Object not found.")
-			} else if err != nil {
-				return c.dbError(ctx, err)
-			}
-			if wp, ok := storage.Perms(cur, "_wperm"); !a.Allowed(wp, ok) {
-				return parse.NewError(parse.ObjectNotFound, "Object not found.")
-			}
-		}
-	} else if !a.Master {
-		filter = append(filter, aclFilter(a, "_wperm"))
-	}
 	res, err := coll.DeleteOne(ctx, filter)
 	if err != nil {
 		return c.dbError(ctx, err)
@@ -383,6 +349,42 @@ func (c *Controller) Delete(ctx context.Context, a *auth.Auth, className, id str
 		return parse.NewError(parse.ObjectNotFound, "Object not found.")
 	}
 	return nil
+}
+
+// writeFilter is the filter of an update or delete of one object: its _id, the pointer permissions
+// and, unless the caller has the master key, its write ACL. With SerializeWrites the object is locked
+// until unlock is called and the ACL is checked here after a lookup by _id (see Controller).
+func (c *Controller) writeFilter(ctx context.Context, a *auth.Auth, cls *schema.Class, ptrs []string, id string) (bson.D, func(), error) {
+	filter := bson.D{{Key: "_id", Value: id}}
+	if len(ptrs) > 0 {
+		filter = append(filter, pointerFilter(cls, ptrs, a))
+	}
+	if !c.SerializeWrites {
+		if !a.Master {
+			filter = append(filter, aclFilter(a, "_wperm"))
+		}
+		return filter, func() {}, nil
+	}
+	unlock := c.locks.lock(cls.Name + "\x00" + id)
+	if a.Master {
+		return filter, unlock, nil
+	}
+	var cur bson.M
+	err := c.DB.Collection(cls.Name).FindOne(ctx, filter, optionsProjection(bson.D{{Key: "_wperm", Value: 1}})).Decode(&cur)
+	if err == nil {
+		if wp, ok := storage.Perms(cur, "_wperm"); !a.Allowed(wp, ok) {
+			err = parse.NewError(parse.ObjectNotFound, "Object not found.")
+		}
+	} else if errors.Is(err, mongo.ErrNoDocuments) {
+		err = parse.NewError(parse.ObjectNotFound, "Object not found.")
+	} else {
+		err = c.dbError(ctx, err)
+	}
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return filter, unlock, nil
 }
 
 // checkAddField refuses a write that adds fields to an existing class when the CLP forbids addField.
