@@ -133,21 +133,30 @@ func tokenValid(u bson.M, expiresKey string, now time.Time) bool {
 	return true
 }
 
-// VerifyEmail consumes a verification token: true when the user's email is now verified.
-func (s *Service) VerifyEmail(ctx context.Context, username, token string) (bool, error) {
+// userWithToken finds the user named username holding a still-valid token in tokenKey (nil if none).
+func (s *Service) userWithToken(ctx context.Context, username, token, tokenKey, expiresKey string) (bson.M, error) {
 	if token == "" || username == "" {
-		return false, nil
+		return nil, nil
 	}
 	var u bson.M
-	err := s.DB.Collection(Collection).FindOne(ctx, bson.D{{Key: "username", Value: username}, {Key: "_email_verify_token", Value: token}}).Decode(&u)
+	err := s.DB.Collection(Collection).FindOne(ctx, bson.D{{Key: "username", Value: username}, {Key: tokenKey, Value: token}}).Decode(&u)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	if !tokenValid(u, "_email_verify_token_expires_at", s.Emails.now()) {
-		return false, nil
+	if !tokenValid(u, expiresKey, s.Emails.now()) {
+		return nil, nil
+	}
+	return u, nil
+}
+
+// VerifyEmail consumes a verification token: true when the user's email is now verified.
+func (s *Service) VerifyEmail(ctx context.Context, username, token string) (bool, error) {
+	u, err := s.userWithToken(ctx, username, token, "_email_verify_token", "_email_verify_token_expires_at")
+	if u == nil || err != nil {
+		return false, err
 	}
 	_, err = s.DB.Collection(Collection).UpdateOne(ctx, bson.D{{Key: "_id", Value: u["_id"]}}, bson.D{
 		{Key: "$set", Value: bson.D{{Key: "emailVerified", Value: true}}},
@@ -156,23 +165,9 @@ func (s *Service) VerifyEmail(ctx context.Context, username, token string) (bool
 	return err == nil, err
 }
 
-// CheckResetToken tells whether a password-reset token is valid for username.
+// CheckResetToken returns the user a password-reset token is valid for (nil if none).
 func (s *Service) CheckResetToken(ctx context.Context, username, token string) (bson.M, error) {
-	if token == "" || username == "" {
-		return nil, nil
-	}
-	var u bson.M
-	err := s.DB.Collection(Collection).FindOne(ctx, bson.D{{Key: "username", Value: username}, {Key: "_perishable_token", Value: token}}).Decode(&u)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !tokenValid(u, "_perishable_token_expires_at", s.Emails.now()) {
-		return nil, nil
-	}
-	return u, nil
+	return s.userWithToken(ctx, username, token, "_perishable_token", "_perishable_token_expires_at")
 }
 
 // ResetPassword sets a new password with a reset token, and revokes the user's sessions when
