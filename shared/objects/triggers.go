@@ -39,7 +39,7 @@ type Triggers interface {
 	AfterDelete(ctx context.Context, a *auth.Auth, className string, obj map[string]any)
 	// BeforeFind may change opts or reject the read; get tells a get by id.
 	BeforeFind(ctx context.Context, a *auth.Auth, className string, opts *query.Options, get bool) error
-	// AfterFind may change or replace the results, or fail the read.
+	// AfterFind may change or replace the results; its error is logged and does not fail the read.
 	AfterFind(ctx context.Context, a *auth.Auth, className string, objs []map[string]any, get bool) ([]map[string]any, error)
 }
 
@@ -201,9 +201,11 @@ func (c *Controller) findTriggered(ctx context.Context, t Triggers, a *auth.Auth
 	if t.Has(ctx, TriggerAfterFind, className) {
 		objs, err := t.AfterFind(ctx, ta, className, res.Results, false)
 		if err != nil {
-			return nil, err
+			// After-triggers never change a request's success: the error is logged, the results stand.
+			c.logTriggerError(ctx, TriggerAfterFind, className, err)
+		} else {
+			res.Results = objs
 		}
-		res.Results = objs
 	}
 	return res, nil
 }
@@ -244,13 +246,20 @@ func (c *Controller) getTriggered(ctx context.Context, t Triggers, a *auth.Auth,
 	}
 	if t.Has(ctx, TriggerAfterFind, className) {
 		objs, err := t.AfterFind(ctx, ta, className, []map[string]any{obj}, true)
-		if err != nil {
-			return nil, err
-		}
-		if len(objs) == 0 {
+		switch {
+		case err != nil:
+			c.logTriggerError(ctx, TriggerAfterFind, className, err)
+		case len(objs) == 0:
 			return nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
+		default:
+			obj = objs[0]
 		}
-		obj = objs[0]
 	}
 	return obj, nil
+}
+
+func (c *Controller) logTriggerError(ctx context.Context, kind TriggerKind, className string, err error) {
+	if c.Log != nil {
+		c.Log.WarnContext(ctx, "trigger failed; the request succeeds as after-triggers never change that", "trigger", string(kind), "class", className, "err", err)
+	}
 }

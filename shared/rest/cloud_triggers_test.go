@@ -214,6 +214,23 @@ func TestCloudTriggers(t *testing.T) {
 				return v
 			},
 			req: apptest.Req{Path: "/classes/Review/{{rev}}"}, status: 404, code: 101},
+		{name: "a failing afterFind does not fail the find", define: func(r *cloud.Registry) {
+			r.AfterFind("Review", func(ctx context.Context, req *cloud.TriggerRequest) error {
+				return cloud.Error(cloud.ScriptFailed, "afterFind broke")
+			})
+		},
+			setup: func(t *testing.T, env *apptest.Env) map[string]string {
+				v := withBook(t, env)
+				v["rev"] = insertReview(t, env, v["book"], nil)
+				return v
+			},
+			req: apptest.Req{Path: "/classes/Review/{{rev}}"}, status: 200,
+			check: func(t *testing.T, env *apptest.Env, r *apptest.Resp, v map[string]string) {
+				eq(t, "objectId", r.Map()["objectId"], v["rev"])
+				if f := env.Do(apptest.Req{Path: "/classes/Review"}); f.Status != 200 || len(f.Results()) != 1 {
+					t.Errorf("find with a failing afterFind: %d %s", f.Status, f.Raw)
+				}
+			}},
 		{name: "afterFind on a get", define: reviews,
 			setup: func(t *testing.T, env *apptest.Env) map[string]string {
 				v := withBook(t, env)
