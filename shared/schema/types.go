@@ -3,7 +3,6 @@
 package schema
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/parselambda/parselambda/shared/parse"
@@ -105,11 +104,6 @@ func ValidAPIType(t string) bool {
 	return false
 }
 
-var (
-	classNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
-	fieldNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
-)
-
 // SystemClasses are the classes Parse defines.
 var SystemClasses = []string{"_User", "_Installation", "_Role", "_Session", "_Product", "_PushStatus", "_JobStatus", "_JobSchedule", "_Audience", "_Idempotency"}
 
@@ -128,7 +122,25 @@ func IsSystemClass(name string) bool {
 
 // ValidClassName checks a class name: a user class, a system class or a join table.
 func ValidClassName(name string) bool {
-	return classNameRE.MatchString(name) || IsSystemClass(name) || strings.HasPrefix(name, "_Join:")
+	return identifier(name) || IsSystemClass(name) || strings.HasPrefix(name, "_Join:")
+}
+
+// identifier tells whether s matches ^[A-Za-z][A-Za-z0-9_]*$ (checked on every request, so without a
+// regexp).
+func identifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '_'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // CheckClassName answers 103 for an invalid class name.
@@ -141,7 +153,7 @@ func CheckClassName(name string) error {
 
 // ValidFieldName checks a top-level field name.
 func ValidFieldName(name string) bool {
-	return fieldNameRE.MatchString(name) && name != "className" && name != "length"
+	return identifier(name) && name != "className" && name != "length"
 }
 
 // DefaultFields are the columns every class has.

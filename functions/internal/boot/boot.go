@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
@@ -139,7 +140,16 @@ type HTTPHandler = func(context.Context, events.APIGatewayV2HTTPRequest) (events
 // http.Request (decoding base64 bodies) and the handler's answer into the response; ProxyWithContext
 // passes the invocation's context (and so its deadline) to the engine.
 func HTTP(app *rest.App, family string) HTTPHandler {
-	return httpadapter.NewV2(app.FamilyHandler(family)).ProxyWithContext
+	h := app.FamilyHandler(family)
+	// The engine logs internal errors with the request id: use the invocation's, so a log line leads
+	// to its Lambda invocation.
+	withID := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if lc, ok := lambdacontext.FromContext(r.Context()); ok && lc.AwsRequestID != "" {
+			r.Header.Set("X-Request-Id", lc.AwsRequestID)
+		}
+		h.ServeHTTP(w, r)
+	})
+	return httpadapter.NewV2(withID).ProxyWithContext
 }
 
 // NewLogger logs JSON lines to stdout (CloudWatch) at LOG_LEVEL, else AWS_LAMBDA_LOG_LEVEL, else info.
