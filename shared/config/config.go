@@ -28,6 +28,7 @@ type Config struct {
 
 	DefaultLimit             int   // DEFAULT_LIMIT (100)
 	MaxLimit                 int   // MAX_LIMIT (0: no maximum)
+	EngineMaxScan            int   // ENGINE_MAX_SCAN (100000): candidates a query evaluated in the engine may read (0: no cap)
 	AllowClientClassCreation bool  // ALLOW_CLIENT_CLASS_CREATION (false)
 	MaxBodyBytes             int64 // MAX_BODY_SIZE (20mb)
 	BatchLimit               int   // BATCH_LIMIT (50)
@@ -67,8 +68,9 @@ type Config struct {
 	FilesCacheControl   string        // FILES_CACHE_CONTROL ("public, max-age=86400") on downloads
 
 	// Idempotency (Parse Server's idempotencyOptions).
-	IdempotencyPaths []string      // IDEMPOTENCY_PATHS: comma list of path regexes, e.g. "classes/.*,functions/.*" (off)
-	IdempotencyTTL   time.Duration // IDEMPOTENCY_TTL seconds (300)
+	IdempotencyPaths  []string      // IDEMPOTENCY_PATHS: comma list of path regexes, e.g. "classes/.*,functions/.*" (off)
+	IdempotencyTTL    time.Duration // IDEMPOTENCY_TTL seconds (300)
+	IdempotencyRepeat string        // IDEMPOTENCY_REPEAT: "replay" (the first answer again) or "error" (159) (replay)
 
 	// Cloud Code.
 	WebhookKey string // WEBHOOK_KEY: sent to webhooks as X-Parse-Webhook-Key (Parse Server's webhookKey)
@@ -96,15 +98,16 @@ type Config struct {
 // Defaults returns the configuration with every default applied and no keys.
 func Defaults() Config {
 	return Config{
-		AppID:        "parselambda",
-		MasterKey:    "parselambda-master",
-		ServerURL:    "http://localhost:1337/parse",
-		MountPath:    "/parse",
-		DatabaseName: "parse",
-		DefaultLimit: 100,
-		MaxBodyBytes: 20 << 20,
-		BatchLimit:   50,
-		AllowOrigin:  "*",
+		AppID:         "parselambda",
+		MasterKey:     "parselambda-master",
+		ServerURL:     "http://localhost:1337/parse",
+		MountPath:     "/parse",
+		DatabaseName:  "parse",
+		DefaultLimit:  100,
+		EngineMaxScan: 100000,
+		MaxBodyBytes:  20 << 20,
+		BatchLimit:    50,
+		AllowOrigin:   "*",
 
 		SessionLength:                365 * 24 * time.Hour,
 		ExpireInactiveSessions:       true,
@@ -123,6 +126,7 @@ func Defaults() Config {
 		FileExtensions:     DefaultFileExtensions,
 		FilesCacheControl:  "public, max-age=86400",
 		IdempotencyTTL:     300 * time.Second,
+		IdempotencyRepeat:  "replay",
 	}
 }
 
@@ -167,7 +171,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		key string
 		dst *int
 		min int
-	}{{"DEFAULT_LIMIT", &c.DefaultLimit, 1}, {"MAX_LIMIT", &c.MaxLimit, 0}, {"BATCH_LIMIT", &c.BatchLimit, 1}}
+	}{{"DEFAULT_LIMIT", &c.DefaultLimit, 1}, {"MAX_LIMIT", &c.MaxLimit, 0}, {"BATCH_LIMIT", &c.BatchLimit, 1}, {"ENGINE_MAX_SCAN", &c.EngineMaxScan, 0}}
 	for _, it := range ints {
 		if v := strings.TrimSpace(getenv(it.key)); v != "" {
 			n, err := strconv.Atoi(v)

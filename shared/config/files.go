@@ -75,6 +75,14 @@ func (c *Config) filesAndIdempotencyFromEnv(getenv func(string) string) error {
 	if v, ok := list(getenv("IDEMPOTENCY_PATHS")); ok {
 		c.IdempotencyPaths = v
 	}
+	if v := strings.ToLower(strings.TrimSpace(getenv("IDEMPOTENCY_REPEAT"))); v != "" {
+		c.IdempotencyRepeat = v
+	}
+	switch c.IdempotencyRepeat {
+	case "replay", "error":
+	default:
+		return fmt.Errorf("IDEMPOTENCY_REPEAT=%q: want replay or error", c.IdempotencyRepeat)
+	}
 	for _, p := range c.IdempotencyPaths {
 		if _, err := regexp.Compile(p); err != nil {
 			return fmt.Errorf("IDEMPOTENCY_PATHS: %q is not a valid regular expression: %v", p, err)

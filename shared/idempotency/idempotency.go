@@ -1,11 +1,14 @@
-// Package idempotency refuses repeated requests (X-Parse-Request-Id) as Parse Server's
-// idempotencyOptions do: for the writes Parse lists and the paths configured, a request id seen within
-// the TTL answers 159 Duplicate request. Ids live in _Idempotency {_id, reqId, expire} with a unique
-// index on reqId; expired rows are deleted here, since not every database has TTL indexes.
+// Package idempotency handles repeated requests (X-Parse-Request-Id), as Parse Server's
+// idempotencyOptions: for the writes Parse lists (and POST /batch) on the paths configured, a request
+// id seen within the TTL is not run again. Its repeat answers the first request's stored answer
+// (replay mode, the default) or 159 Duplicate request (error mode, Parse Server's). Ids live in
+// _Idempotency {_id, reqId, expire, _caller, _response} with a unique index on reqId; expired rows are deleted
+// here, since not every database has TTL indexes.
 package idempotency
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"regexp"
@@ -33,6 +36,8 @@ type Checker struct {
 	TTL   time.Duration
 	Log   *slog.Logger
 	Now   func() time.Time
+	// Mode is ModeReplay (also when empty) or ModeError.
+	Mode string
 
 	indexOnce sync.Once
 	mu        sync.Mutex
@@ -60,12 +65,15 @@ func New(db *mongo.Database, paths []string, ttl time.Duration, log *slog.Logger
 func (c *Checker) Enabled() bool { return c != nil && len(c.Paths) > 0 }
 
 // Eligible tells whether a request is one of the writes Parse Server checks: POST /classes/X, /users,
-// /installations, /functions/X, /jobs and /jobs/X, and PUT /classes/X/id, /users/id, /installations/id.
+// /installations, /functions/X, /jobs and /jobs/X, and PUT /classes/X/id, /users/id, /installations/id;
+// and POST /batch, whose whole answer is remembered too.
 func Eligible(method, path string) bool {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	switch method {
 	case "POST":
 		switch segs[0] {
+		case "batch":
+			return len(segs) == 1
 		case "classes", "functions":
 			return len(segs) == 2
 		case "users", "installations":
@@ -91,22 +99,55 @@ func (c *Checker) now() time.Time {
 	return time.Now()
 }
 
-// Check records reqID for method and path (below the mount). It answers 159 when the id was seen
-// within the TTL; requests without an id, or outside the configured paths, pass.
-func (c *Checker) Check(ctx context.Context, method, path, reqID string) error {
+// Stored is a first request's answer, replayed to its repeats.
+type Stored struct {
+	Status   int
+	Body     json.RawMessage
+	Location string
+	Header   map[string]string
+}
+
+// Ticket is a first request's row; Done records how it ended.
+type Ticket struct {
+	c  *Checker
+	id string
+}
+
+// Repeat modes: a repeat within the TTL answers the first request's stored answer (ModeReplay) or
+// 159 Duplicate request (ModeError, Parse Server's behaviour).
+const (
+	ModeReplay = "replay"
+	ModeError  = "error"
+)
+
+// Running is the message of a repeat that arrives while the first request has not finished.
+const Running = "Duplicate request: the first request with this id has not finished yet; retry later"
+
+func (c *Checker) replay() bool { return c.Mode != ModeError }
+
+func (c *Checker) applies(method, path, reqID string) bool {
 	if !c.Enabled() || reqID == "" || !Eligible(method, path) {
-		return nil
+		return false
 	}
 	p := strings.TrimSuffix(strings.TrimPrefix(path, "/"), "/")
-	match := false
 	for _, re := range c.Paths {
 		if re.MatchString(p) {
-			match = true
-			break
+			return true
 		}
 	}
-	if !match {
-		return nil
+	return false
+}
+
+// Begin records reqID for method and path (below the mount) before the request runs. Requests without
+// an id, or outside the configured paths, pass with a nil ticket. The first request of an id gets a
+// ticket, to be closed with Done. A repeat within the TTL gets the first request's stored answer in
+// replay mode (159 while the first one is still running), and 159 Duplicate request in error mode.
+// caller names who asks (e.g. the user id); an answer is replayed only to the same method, path and
+// caller, and any other repeat of the id answers 159.
+func (c *Checker) Begin(ctx context.Context, method, path, reqID, caller string) (*Ticket, *Stored, error) {
+	who := method + " " + path + " " + caller
+	if !c.applies(method, path, reqID) {
+		return nil, nil, nil
 	}
 	coll := c.DB.Collection(Collection)
 	c.indexOnce.Do(func() {
@@ -121,30 +162,89 @@ func (c *Checker) Check(ctx context.Context, method, path, reqID string) error {
 	nowDate := bson.NewDateTimeFromTime(now)
 	// An expired row of this id no longer counts.
 	if _, err := coll.DeleteMany(ctx, bson.D{{Key: "reqId", Value: reqID}, {Key: "expire", Value: bson.D{{Key: "$lte", Value: nowDate}}}}); err != nil {
-		return err
+		return nil, nil, err
 	}
 	c.sweep(ctx, now)
-	n, err := coll.CountDocuments(ctx, bson.D{{Key: "reqId", Value: reqID}})
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		return parse.NewError(parse.DuplicateRequest, "Duplicate request")
-	}
-	doc := bson.D{
-		{Key: "_id", Value: parse.NewObjectID()},
-		{Key: "reqId", Value: reqID},
-		{Key: "expire", Value: bson.NewDateTimeFromTime(now.Add(c.TTL))},
-		{Key: "_created_at", Value: nowDate},
-		{Key: "_updated_at", Value: nowDate},
-	}
-	if _, err := coll.InsertOne(ctx, doc); err != nil {
-		if mongo.IsDuplicateKeyError(err) {
-			return parse.NewError(parse.DuplicateRequest, "Duplicate request")
+	// Twice: a row found by the insert's duplicate key may be gone by the read (its request failed).
+	for range 2 {
+		if t, s, done, err := c.existing(ctx, reqID, who); done {
+			return t, s, err
 		}
+		id := parse.NewObjectID()
+		doc := bson.D{
+			{Key: "_id", Value: id},
+			{Key: "reqId", Value: reqID},
+			{Key: "expire", Value: bson.NewDateTimeFromTime(now.Add(c.TTL))},
+			{Key: "_caller", Value: who},
+			{Key: "_created_at", Value: nowDate},
+			{Key: "_updated_at", Value: nowDate},
+		}
+		_, err := coll.InsertOne(ctx, doc)
+		if err == nil {
+			return &Ticket{c: c, id: id}, nil, nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return nil, nil, err
+		}
+	}
+	return nil, nil, parse.NewError(parse.DuplicateRequest, Running)
+}
+
+// storedRow is the part of a row read for a repeat.
+type storedRow struct {
+	Caller   string `bson:"_caller"`
+	Response *struct {
+		Status   int               `bson:"status"`
+		Body     string            `bson:"body"`
+		Location string            `bson:"location,omitempty"`
+		Header   map[string]string `bson:"header,omitempty"`
+	} `bson:"_response"`
+}
+
+// existing answers a repeat of reqID by who (done true), or done false when the id has no row.
+func (c *Checker) existing(ctx context.Context, reqID, who string) (*Ticket, *Stored, bool, error) {
+	var row storedRow
+	err := c.DB.Collection(Collection).FindOne(ctx, bson.D{{Key: "reqId", Value: reqID}}).Decode(&row)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil, false, nil
+	}
+	if err != nil {
+		return nil, nil, true, err
+	}
+	if !c.replay() || row.Caller != who {
+		return nil, nil, true, parse.NewError(parse.DuplicateRequest, "Duplicate request")
+	}
+	if row.Response == nil {
+		return nil, nil, true, parse.NewError(parse.DuplicateRequest, Running)
+	}
+	r := row.Response
+	return nil, &Stored{Status: r.Status, Body: json.RawMessage(r.Body), Location: r.Location, Header: r.Header}, true, nil
+}
+
+// Done records how the first request of an id ended, in replay mode: a successful (2xx) answer is
+// stored on its row for the repeats; otherwise (s nil or another status) the row is deleted, so that
+// a retry runs again. In error mode the row stays as it is, as in Parse Server. Done on a nil ticket
+// does nothing. It runs even when ctx is cancelled (the client went away after the write).
+func (t *Ticket) Done(ctx context.Context, s *Stored) error {
+	if t == nil || !t.c.replay() {
+		return nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	coll := t.c.DB.Collection(Collection)
+	if s == nil || s.Status < 200 || s.Status > 299 {
+		_, err := coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: t.id}})
 		return err
 	}
-	return nil
+	resp := bson.D{{Key: "status", Value: int32(s.Status)}, {Key: "body", Value: string(s.Body)}}
+	if s.Location != "" {
+		resp = append(resp, bson.E{Key: "location", Value: s.Location})
+	}
+	if len(s.Header) > 0 {
+		resp = append(resp, bson.E{Key: "header", Value: s.Header})
+	}
+	set := bson.D{{Key: "_response", Value: resp}, {Key: "_updated_at", Value: bson.NewDateTimeFromTime(t.c.now())}}
+	_, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: t.id}}, bson.D{{Key: "$set", Value: set}})
+	return err
 }
 
 // sweep deletes every expired id, at most once a minute per process.

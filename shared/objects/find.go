@@ -188,11 +188,20 @@ func (c *Controller) filterFor(ctx context.Context, a *auth.Auth, cls *schema.Cl
 }
 
 // matchAll fetches what the database filter selects (sorted) and keeps the documents the engine
-// clauses match.
-func (c *Controller) matchAll(ctx context.Context, className string, filter bson.D, engine []bson.D, sort bson.D) ([]bson.M, error) {
+// clauses match. It reads the candidates with a cursor and stops once it has stopAfter matches (0: all
+// of them). It reads at most Config.EngineMaxScan candidates (0: no cap): a query that would read more
+// is refused (102) instead of holding an unbounded set in memory.
+func (c *Controller) matchAll(ctx context.Context, className string, filter bson.D, engine []bson.D, sort bson.D, stopAfter int64) ([]bson.M, error) {
 	fo := options.Find()
 	if sort != nil {
 		fo.SetSort(sort)
+	}
+	maxScan := int64(c.Config.EngineMaxScan)
+	if maxScan > 0 {
+		fo.SetLimit(maxScan + 1) // one more than the cap tells that the cap is exceeded
+	}
+	if stopAfter > 0 && stopAfter < 101 {
+		fo.SetBatchSize(int32(stopAfter)) // the first batch may hold everything needed
 	}
 	cur, err := c.DB.Collection(className).Find(ctx, filter, fo)
 	if err != nil {
@@ -200,7 +209,12 @@ func (c *Controller) matchAll(ctx context.Context, className string, filter bson
 	}
 	defer cur.Close(ctx)
 	var out []bson.M
+	var scanned int64
 	for cur.Next(ctx) {
+		scanned++
+		if maxScan > 0 && scanned > maxScan {
+			return nil, c.scanCapError(ctx, className, maxScan)
+		}
 		var d bson.M
 		if err := cur.Decode(&d); err != nil {
 			return nil, c.dbError(ctx, err)
@@ -214,6 +228,9 @@ func (c *Controller) matchAll(ctx context.Context, className string, filter bson
 		}
 		if keep {
 			out = append(out, d)
+			if stopAfter > 0 && int64(len(out)) >= stopAfter {
+				break
+			}
 		}
 	}
 	if err := cur.Err(); err != nil {
@@ -222,9 +239,35 @@ func (c *Controller) matchAll(ctx context.Context, className string, filter bson
 	return out, nil
 }
 
+// scanCapError is the answer to a query whose engine candidates exceed Config.EngineMaxScan.
+func (c *Controller) scanCapError(ctx context.Context, className string, maxScan int64) error {
+	if c.Log != nil {
+		c.Log.WarnContext(ctx, "engine query refused: too many candidates", "class", className, "maxScan", maxScan, "db", capsName(c.Caps))
+	}
+	return parse.Errorf(parse.InvalidQuery, "This query would scan more than %d objects on %s; add constraints or raise ENGINE_MAX_SCAN.", maxScan, capsName(c.Caps))
+}
+
+// engineStopAfter is how many matches the engine path needs when the order of the candidates is the
+// final order (the database sorts, or nothing does) and nothing counts them: skip+limit. 0: all.
+func engineStopAfter(opts query.Options, engine []bson.D, sortInEngine bool, limit int64) int64 {
+	if opts.Count || sortInEngine {
+		return 0
+	}
+	if len(opts.Order) == 0 {
+		if _, _, ok := query.NearSort(engine); ok {
+			return 0 // ordered by distance afterwards
+		}
+	}
+	return opts.Skip + limit
+}
+
 func (c *Controller) findInEngine(ctx context.Context, a *auth.Auth, cls *schema.Class, opts query.Options, filter bson.D, engine []bson.D, sort bson.D, limit int64) (*FindResult, error) {
 	dbSort, sortInEngine := engineSort(sort)
-	docs, err := c.matchAll(ctx, cls.Name, filter, engine, dbSort)
+	if limit == 0 && !opts.Count {
+		return &FindResult{Results: []map[string]any{}}, nil // nothing to read
+	}
+	stopAfter := engineStopAfter(opts, engine, sortInEngine, limit)
+	docs, err := c.matchAll(ctx, cls.Name, filter, engine, dbSort, stopAfter)
 	if err != nil {
 		return nil, err
 	}
@@ -563,7 +606,7 @@ func (r *resolver) Select(ctx context.Context, className string, where map[strin
 	}
 	var docs []bson.M
 	if len(engine) > 0 {
-		if docs, err = r.c.matchAll(ctx, className, filter, engine, nil); err != nil {
+		if docs, err = r.c.matchAll(ctx, className, filter, engine, nil, 0); err != nil {
 			return nil, err
 		}
 	} else {

@@ -43,6 +43,9 @@ func (a *App) initExtras(o Options) {
 		o.Log.Error("idempotency paths do not compile; idempotency is off", "err", err)
 		idem = nil
 	}
+	if idem != nil {
+		idem.Mode = o.Config.IdempotencyRepeat
+	}
 	x.idempotency = idem
 	a.ext = x
 }

@@ -119,10 +119,7 @@ func (a *App) dispatch(ctx context.Context, req *Request) (*Response, error) {
 			return nil, parse.MasterRequired()
 		}
 		req.Params = params
-		if err := a.checkIdempotency(ctx, req); err != nil {
-			return nil, err
-		}
-		return rt.handle(a.withCloudInfo(ctx, req), req)
+		return a.idempotent(ctx, req, rt.handle)
 	}
 	if !pathMatched {
 		if notYet[segs[0]] {
