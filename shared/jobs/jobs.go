@@ -61,6 +61,11 @@ type Runner struct {
 	// DeadlineMargin: a job whose context has a deadline (the Lambda invocation's) is ended as failed
 	// this long before it, so its status is recorded (default 3 s).
 	DeadlineMargin time.Duration
+	// Starter returns the starter the minute tick starts due _JobSchedule rows with (nil, or nil
+	// returned: goroutines of this process).
+	Starter func() Starter
+	// Maintenance configures the built-in maintenance job.
+	Maintenance Maintenance
 }
 
 func (r *Runner) now() time.Time {
@@ -82,7 +87,7 @@ var ErrInvalidJob = parse.NewError(parse.ScriptFailed, "Invalid job.")
 
 // Begin checks that the job exists and records its run as running; it returns the status id.
 func (r *Runner) Begin(ctx context.Context, name string, params map[string]any, source string) (string, error) {
-	if _, ok := r.Registry.JobNamed(name); !ok {
+	if _, ok := r.job(name); !ok {
 		return "", ErrInvalidJob
 	}
 	id := parse.NewObjectID()
@@ -148,7 +153,7 @@ type outcome struct {
 // Run runs a job to its end and records the outcome in its status row (begun first when inv has no
 // StatusID). It returns the job's result, or the reason it failed.
 func (r *Runner) Run(ctx context.Context, inv Invocation) (any, error) {
-	def, ok := r.Registry.JobNamed(inv.JobName)
+	def, ok := r.job(inv.JobName)
 	if !ok {
 		if inv.StatusID != "" {
 			r.finish(ctx, inv.StatusID, StatusFailed, ErrInvalidJob.Msg)
@@ -236,6 +241,11 @@ func (r *Runner) Run(ctx context.Context, inv Invocation) (any, error) {
 // RunJob runs a job on a schedule's behalf (source "schedule"), waiting for its end; it satisfies the
 // jobs Lambda's JobRunner.
 func (r *Runner) RunJob(ctx context.Context, name string, params map[string]any) (any, error) {
+	if name == cloud.ScheduleTickJob {
+		// Every minute: not worth a _JobStatus row each; the runs it starts have theirs.
+		n, err := r.Tick(ctx)
+		return fmt.Sprintf("%d scheduled jobs started", n), err
+	}
 	id, err := r.Begin(ctx, name, params, SourceSchedule)
 	if err != nil {
 		return nil, err

@@ -50,6 +50,8 @@ type Options struct {
 	Cloud *cloud.Registry
 	// JobStarter starts jobs asynchronously (a Lambda invoke in AWS); nil runs them in goroutines.
 	JobStarter jobs.Starter
+	// Maintenance configures the built-in maintenance job (jobs.MaintenanceFromEnv).
+	Maintenance jobs.Maintenance
 	// WebhookKey is sent to webhooks as X-Parse-Webhook-Key; WebhookClient calls them (nil: default).
 	WebhookKey    string
 	WebhookClient *http.Client

@@ -30,7 +30,9 @@ func (a *App) initCloud(o Options) {
 	a.objects.Triggers = a.cloud
 	a.users.Hooks = a.cloud
 	a.jobs = &jobs.Runner{Registry: o.Cloud, DB: o.DB, Log: o.Log,
-		Client: func() cloud.Client { return a.cloud.Client(auth.Master()) }}
+		Client:      func() cloud.Client { return a.cloud.Client(auth.Master()) },
+		Starter:     func() jobs.Starter { return a.jobStarter },
+		Maintenance: o.Maintenance}
 	a.jobStarter = o.JobStarter
 	if a.jobStarter == nil {
 		a.jobStarter = &jobs.GoStarter{Runner: a.jobs}
