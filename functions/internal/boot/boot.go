@@ -27,6 +27,7 @@ import (
 
 	cloudcode "github.com/parselambda/parselambda/shared/app"
 	"github.com/parselambda/parselambda/shared/config"
+	"github.com/parselambda/parselambda/shared/jobs"
 	"github.com/parselambda/parselambda/shared/query"
 	"github.com/parselambda/parselambda/shared/rest"
 )
@@ -119,7 +120,13 @@ func capsName(c query.Caps) string {
 // Engine builds the engine over db as the local server does: writes serialized on FerretDB, resolved
 // session tokens reused for 5 s in the container (Parse Server's cacheTTL).
 func Engine(cfg config.Config, db *mongo.Database, caps query.Caps, svc Services, log *slog.Logger) *rest.App {
+	// The built-in maintenance job: MAINTENANCE_JOBS=false, JOB_STATUS_KEEP_DAYS.
+	maint, err := jobs.MaintenanceFromEnv(os.Getenv)
+	if err != nil {
+		log.Error("maintenance job settings ignored", "err", err.Error())
+	}
 	return rest.New(rest.Options{
+		Maintenance:     maint,
 		Config:          cfg,
 		DB:              db,
 		Log:             log,
