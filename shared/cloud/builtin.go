@@ -29,3 +29,10 @@ func BuiltinSchedules(maintenance bool) []JobSchedule {
 	}
 	return out
 }
+
+// AllSchedules are every schedule a deployment runs: the built-in jobs' (BuiltinSchedules) and then
+// the app's (Schedules). The CDK app creates one EventBridge schedule per entry; the local server
+// runs them in-process.
+func (r *Registry) AllSchedules(maintenance bool) []JobSchedule {
+	return append(BuiltinSchedules(maintenance), r.Schedules()...)
+}
