@@ -25,6 +25,7 @@ import (
 	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/embeddb"
 	"github.com/parselambda/parselambda/shared/files"
+	"github.com/parselambda/parselambda/shared/jobs"
 	"github.com/parselambda/parselambda/shared/mail"
 	"github.com/parselambda/parselambda/shared/rest"
 )
@@ -89,7 +90,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	maint, err := jobs.MaintenanceFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
 	app := rest.New(rest.Options{
+		Maintenance:     maint,
 		Files:           fileStore,
 		Config:          cfg,
 		DB:              client.Database(cfg.DatabaseName),
@@ -103,6 +109,9 @@ func run() error {
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		return err
+	}
+	if _, err := runSchedules(ctx, app, maint, log); err != nil {
 		return err
 	}
 	if pa := os.Getenv("PPROF_ADDR"); pa != "" {
