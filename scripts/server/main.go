@@ -27,6 +27,7 @@ import (
 	"github.com/parselambda/parselambda/shared/files"
 	"github.com/parselambda/parselambda/shared/jobs"
 	"github.com/parselambda/parselambda/shared/mail"
+	"github.com/parselambda/parselambda/shared/query"
 	"github.com/parselambda/parselambda/shared/rest"
 )
 
@@ -73,7 +74,14 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	defer client.Disconnect(context.Background())
-	caps := rest.DetectCaps(ctx, client)
+	var caps query.Caps
+	if v := os.Getenv("DB_CAPS"); v != "" { // replaces the probe
+		if caps, err = query.ParseCaps(v); err != nil {
+			return fmt.Errorf("DB_CAPS: %w", err)
+		}
+	} else {
+		caps = rest.DetectCaps(ctx, client)
+	}
 	outbox := os.Getenv("OUTBOX_DIR")
 	if outbox == "" {
 		dir := os.Getenv("DATA_DIR")

@@ -65,11 +65,20 @@ func NewContainer(ctx context.Context, family string, getenv func(string) string
 	if err != nil {
 		return nil, err
 	}
+	var caps query.Caps
+	capsSet := strings.TrimSpace(getenv("DB_CAPS")) // replaces DB_KIND's capabilities and the probe
+	if capsSet != "" {
+		if caps, err = query.ParseCaps(capsSet); err != nil {
+			return nil, fmt.Errorf("DB_CAPS: %w", err)
+		}
+	}
 	client, err := Connect(s.DB, "parselambda-"+family)
 	if err != nil {
 		return nil, err
 	}
-	caps := Caps(ctx, s.DB.Kind, client)
+	if capsSet == "" {
+		caps = Caps(ctx, s.DB.Kind, client)
+	}
 	c := &Container{
 		Family:   family,
 		Settings: s,
