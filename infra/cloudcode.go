@@ -4,12 +4,13 @@ import (
 	"github.com/parselambda/parselambda/shared/app"
 )
 
-// CodeJobSchedules are the schedules the app's Cloud Code declares next to its jobs
-// (cloud.Schedule in shared/app): the CDK app deploys one EventBridge schedule per scheduled job, so a
-// schedule is written in one place.
-func CodeJobSchedules() []JobSchedule {
+// CodeJobSchedules are the schedules of the built-in jobs (the minute tick that starts Parse
+// Dashboard's _JobSchedule rows, and the daily maintenance job unless maintenance is false) and those
+// the app's Cloud Code declares next to its jobs (cloud.Schedule in shared/app): the CDK app deploys
+// one EventBridge schedule per scheduled job, so a schedule is written in one place.
+func CodeJobSchedules(maintenance bool) []JobSchedule {
 	var out []JobSchedule
-	for _, s := range app.Cloud().Schedules() {
+	for _, s := range app.Cloud().AllSchedules(maintenance) {
 		out = append(out, JobSchedule{Name: s.Name, Expression: s.Expression, TimeZone: s.TimeZone})
 	}
 	return out

@@ -64,6 +64,10 @@ type Config struct {
 	// Operations.
 	LogRetentionDays int           // logRetentionDays for CloudWatch log groups
 	JobSchedules     []JobSchedule // jobSchedules: [{"name":..,"expression":"cron(..)","timeZone":".."}]
+	// MaintenanceJobs (maintenanceJobs, default true) schedules the built-in daily maintenance job;
+	// JobStatusKeepDays (jobStatusKeepDays, default 30) is how long it keeps _JobStatus/_PushStatus rows.
+	MaintenanceJobs   bool
+	JobStatusKeepDays int
 }
 
 // Prod reports whether this is a production stage (retain data, deletion protection).
@@ -120,6 +124,9 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		SenderEmail:              r.str("senderEmail", ""),
 		PushPlatformApplications: r.stringMap("pushPlatformApplications"),
 		AlarmEmail:               r.str("alarmEmail", ""),
+
+		MaintenanceJobs:   r.boolean("maintenanceJobs", true),
+		JobStatusKeepDays: r.integer("jobStatusKeepDays", 30),
 	}
 	defBackup, defRetention := 7, 30
 	if c.Stage == StageProd {
@@ -138,7 +145,7 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		}
 		c.JobSchedules = js
 	}
-	c.JobSchedules = MergeJobSchedules(CodeJobSchedules(), c.JobSchedules)
+	c.JobSchedules = MergeJobSchedules(CodeJobSchedules(c.MaintenanceJobs), c.JobSchedules)
 	if err := r.err(); err != nil {
 		return c, err
 	}
@@ -219,6 +226,9 @@ func (c Config) validate() error {
 		add("logRetentionDays %d is not a CloudWatch retention value", c.LogRetentionDays)
 	}
 	seen := map[string]bool{}
+	if c.JobStatusKeepDays < 1 {
+		add("jobStatusKeepDays must be at least 1, got %d", c.JobStatusKeepDays)
+	}
 	for _, j := range c.JobSchedules {
 		if err := j.validate(); err != nil {
 			add("jobSchedules: %v", err)

@@ -123,6 +123,8 @@ func NewFunctions(scope constructs.Construct, p FunctionsProps) *Functions {
 		timeout := cfg.APITimeoutSeconds
 		if name == jobsFamily {
 			timeout = cfg.JobsTimeoutSeconds
+			env["MAINTENANCE_JOBS"] = jsii.String(strconv.FormatBool(cfg.MaintenanceJobs))
+			env["JOB_STATUS_KEEP_DAYS"] = jsii.String(strconv.Itoa(cfg.JobStatusKeepDays))
 		} else if jobs, ok := out.ByName[jobsFamily]; ok {
 			env["JOBS_FUNCTION_NAME"] = jobs.FunctionName()
 		}

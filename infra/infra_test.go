@@ -498,10 +498,17 @@ func TestJobSchedules(t *testing.T) {
 		}
 		got[in["job"]] = p
 	}
-	code := CodeJobSchedules() // the app's Cloud Code declares these next to its jobs
+	code := CodeJobSchedules(true) // the built-in jobs and the app's Cloud Code's, declared next to their jobs
 	if len(got) != 2+len(code) || got["cleanup"]["ScheduleExpression"] != "cron(0 3 * * ? *)" || got["cleanup"]["ScheduleExpressionTimezone"] != "Europe/Berlin" ||
 		got["hourly stats"]["ScheduleExpression"] != "rate(1 hour)" {
 		t.Errorf("schedules %s", jsonString(got))
+	}
+	if got["_scheduleTick"]["ScheduleExpression"] != "rate(1 minute)" || got["_maintenance"]["ScheduleExpression"] != "cron(15 3 * * ? *)" {
+		t.Errorf("built-in schedules: %s", jsonString(got))
+	}
+	vars := f.res[jobsFn].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if vars["MAINTENANCE_JOBS"] != "true" || vars["JOB_STATUS_KEEP_DAYS"] != "30" {
+		t.Errorf("jobs function maintenance settings %v", vars)
 	}
 	for _, j := range code {
 		if got[j.Name]["ScheduleExpression"] != j.Expression || (j.TimeZone != "" && got[j.Name]["ScheduleExpressionTimezone"] != j.TimeZone) {
@@ -551,6 +558,7 @@ func TestConfigValidation(t *testing.T) {
 		{"jobSchedules": `[{"name":"x","expression":"every day"}]`},
 		{"apiTimeout": "60"},
 		{"logRetentionDays": "8"},
+		{"jobStatusKeepDays": "0"},
 	} {
 		app := NewApp(ctx, "")
 		if _, err := ConfigFromContext(app.Node()); err == nil {
@@ -561,6 +569,22 @@ func TestConfigValidation(t *testing.T) {
 	cfg, err := ConfigFromContext(app.Node())
 	if err != nil || len(cfg.CorsOrigins) != 2 || cfg.ReservedConcurrency != 0 || !cfg.NAT || cfg.Stage != StageDev || cfg.DBInstanceClass != "db.t4g.medium" {
 		t.Errorf("cfg %+v err %v", cfg, err)
+	}
+	hasJob := func(c Config, name string) bool {
+		for _, j := range c.JobSchedules {
+			if j.Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	if !cfg.MaintenanceJobs || cfg.JobStatusKeepDays != 30 || !hasJob(cfg, "_maintenance") || !hasJob(cfg, "_scheduleTick") {
+		t.Errorf("maintenance defaults %v %d %v", cfg.MaintenanceJobs, cfg.JobStatusKeepDays, cfg.JobSchedules)
+	}
+	// maintenanceJobs=false: no maintenance schedule (the minute tick stays).
+	off, err := ConfigFromContext(NewApp(map[string]any{"maintenanceJobs": "false", "jobStatusKeepDays": "7"}, "").Node())
+	if err != nil || off.MaintenanceJobs || off.JobStatusKeepDays != 7 || hasJob(off, "_maintenance") || !hasJob(off, "_scheduleTick") {
+		t.Errorf("maintenance off %+v %v", off.JobSchedules, err)
 	}
 	cfg.BuildDir = t.TempDir()
 	if err := CheckAssets(cfg); err == nil || !strings.Contains(err.Error(), "bootstrap") {
