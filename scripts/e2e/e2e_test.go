@@ -33,7 +33,12 @@ func TestJSSDK(t *testing.T) {
 	// The app's Cloud Code (shared/app) is served: test/cloud.test.js runs its worked example.
 	// Emails go to an outbox folder, as with `make run`: test/reset.test.js follows the reset link.
 	outbox := t.TempDir()
-	env := apptest.NewWith(t, func(c *config.Config) { c.ServerURL = url; c.AppName = "E2E App" },
+	// Request ids are enforced as the idempotency issue lists (test/idempotency.test.js); repeats replay.
+	env := apptest.NewWith(t, func(c *config.Config) {
+		c.ServerURL = url
+		c.AppName = "E2E App"
+		c.IdempotencyPaths = []string{"classes/.*", "users", "installations", "functions/.*", "jobs/.*", "batch"}
+	},
 		func(o *rest.Options) { o.Cloud = cloudcode.Cloud() }, apptest.WithMail(&mail.Outbox{Dir: outbox}))
 	srv := &http.Server{Handler: env.Handler}
 	go srv.Serve(ln)
@@ -49,6 +54,7 @@ func TestJSSDK(t *testing.T) {
 		"PARSE_MASTER_KEY="+env.Config.MasterKey,
 		"E2E_NO_CLIENT_CLASS_CREATION=1",
 		"E2E_CLOUD_EXAMPLE=1",
+		"E2E_IDEMPOTENCY=replay",
 		"E2E_OUTBOX_DIR="+outbox,
 	)
 	out, err := cmd.CombinedOutput()
