@@ -68,3 +68,20 @@ func TestUseLambdaJobStarter(t *testing.T) {
 		t.Errorf("in Lambda: %#v", env.App.JobStarter())
 	}
 }
+
+// The schedules of the built-in jobs reach them: {"job": "_scheduleTick"} starts the due _JobSchedule
+// rows (none here) and {"job": "_maintenance"} cleans up.
+func TestJobsHandlerBuiltins(t *testing.T) {
+	env := apptest.NewWith(t, nil, func(o *rest.Options) { o.Cloud = cloudcode.Cloud() })
+	h := boot.JobsHandler(env.App, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for _, name := range []string{"_scheduleTick", "_maintenance"} {
+		out, err := h(context.Background(), json.RawMessage(`{"job":"`+name+`"}`))
+		if res, ok := out.(boot.JobResult); err != nil || !ok || res.Status != "succeeded" {
+			t.Errorf("%s: %#v %v", name, out, err)
+		}
+	}
+	rows := env.Do(apptest.Req{Path: "/classes/_JobStatus", Master: true}).Results()
+	if len(rows) != 1 || rows[0]["jobName"] != "_maintenance" || rows[0]["status"] != "succeeded" {
+		t.Errorf("statuses %v (the tick records none)", rows)
+	}
+}
