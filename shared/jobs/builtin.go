@@ -57,6 +57,10 @@ func (r *Runner) tickJob(ctx context.Context, req *cloud.JobRequest) (any, error
 // a conditional update on the lastRun the tick read, so of two ticks that see the same due slot only
 // one starts it. It returns how many jobs it started.
 func (r *Runner) Tick(ctx context.Context) (int, error) {
+	// Ticks of one process take turns: the conditional update is atomic on MongoDB and DocumentDB,
+	// but the embedded FerretDB (SQLite) may let two concurrent updates match the same row.
+	r.tickMu.Lock()
+	defer r.tickMu.Unlock()
 	coll := r.DB.Collection(ScheduleCollection)
 	cur, err := coll.Find(ctx, bson.D{}, options.Find().SetLimit(1000))
 	if err != nil {

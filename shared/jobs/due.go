@@ -114,10 +114,20 @@ func ParseScheduleRow(m map[string]any) (ScheduleRow, error) {
 	if a, isA := m["daysOfWeek"].(bson.A); isA {
 		days, ok = []any(a), true
 	}
-	if ok {
+	if ok && isDayFlags(days) {
+		// Parse Dashboard's form: seven flags, Sunday first ([0,1,1,1,1,1,0] is Monday to Friday).
+		for i, d := range days {
+			if n, _ := flag(d); n == 1 {
+				r.DaysOfWeek = append(r.DaysOfWeek, i)
+			}
+		}
+		if len(r.DaysOfWeek) == 0 {
+			return r, fmt.Errorf("daysOfWeek: no day is set")
+		}
+	} else if ok {
 		for _, d := range days {
 			n, ok := number(d)
-			if !ok || n < 0 || n > 6 {
+			if !ok || n < 0 || n > 6 || n != float64(int(n)) {
 				return r, fmt.Errorf("daysOfWeek: %v is not a day 0-6", d)
 			}
 			r.DaysOfWeek = append(r.DaysOfWeek, int(n))
@@ -134,6 +144,39 @@ func ParseScheduleRow(m map[string]any) (ScheduleRow, error) {
 		r.RepeatMinutes = int(n)
 	}
 	return r, nil
+}
+
+// isDayFlags tells whether days is seven 0/1 flags (or booleans, or "0"/"1"), as Parse Dashboard
+// writes daysOfWeek; a list of day numbers never has seven entries that are all 0 or 1.
+func isDayFlags(days []any) bool {
+	if len(days) != 7 {
+		return false
+	}
+	for _, d := range days {
+		if _, ok := flag(d); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func flag(v any) (int, bool) {
+	switch t := v.(type) {
+	case bool:
+		if t {
+			return 1, true
+		}
+		return 0, true
+	case string:
+		if t == "0" || t == "1" {
+			return int(t[0] - '0'), true
+		}
+		return 0, false
+	}
+	if n, ok := number(v); ok && (n == 0 || n == 1) {
+		return int(n), true
+	}
+	return 0, false
 }
 
 func parseTimeOfDay(s string) (time.Duration, error) {

@@ -62,6 +62,16 @@ func TestParseScheduleRow(t *testing.T) {
 	if !r.HasTimeOfDay || r.TimeOfDay != 9*time.Hour+30*time.Minute || len(r.DaysOfWeek) != 2 || r.RepeatMinutes != 15 || r.LastRun.UnixMilli() != 1.7640e12 {
 		t.Errorf("%+v", r)
 	}
+	// Parse Dashboard's seven flags, Sunday first.
+	for _, flags := range [][]any{{0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0}, {false, true, true, true, true, true, false}, {"0", "1", "1", "1", "1", "1", "0"}} {
+		r, err := ParseScheduleRow(map[string]any{"startAfter": "2026-11-01T00:00:00Z", "daysOfWeek": flags, "timeOfDay": "03:00:00.000Z"})
+		if err != nil || len(r.DaysOfWeek) != 5 || r.DaysOfWeek[0] != 1 || r.DaysOfWeek[4] != 5 || r.TimeOfDay != 3*time.Hour {
+			t.Errorf("flags %v: %+v %v", flags, r, err)
+		}
+	}
+	if _, err := ParseScheduleRow(map[string]any{"startAfter": "2026-11-01", "daysOfWeek": []any{0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}}); err == nil {
+		t.Error("no day accepted")
+	}
 	if _, err := ParseScheduleRow(map[string]any{"startAfter": "2026-11-01", "daysOfWeek": []any{7.0}}); err == nil {
 		t.Error("day 7 accepted")
 	}

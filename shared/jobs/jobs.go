@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -66,6 +67,8 @@ type Runner struct {
 	Starter func() Starter
 	// Maintenance configures the built-in maintenance job.
 	Maintenance Maintenance
+
+	tickMu sync.Mutex
 }
 
 func (r *Runner) now() time.Time {
