@@ -2,7 +2,9 @@
 // asynchronously through a Starter (an asynchronous Lambda invoke of the jobs function in AWS, a
 // goroutine locally); the Runner runs it and records progress messages and the final status
 // (succeeded or failed, with the reason: the job's error, a panic, or its timeout). Scheduled runs
-// (EventBridge Scheduler's {"job": name}) go through the same Runner.
+// (EventBridge Scheduler's {"job": name}, or the local Scheduler) go through the same Runner. The
+// Runner also has the built-in jobs: _scheduleTick (Tick: starts the due _JobSchedule rows of Parse
+// Dashboard) and _maintenance (Maintain).
 package jobs
 
 import (

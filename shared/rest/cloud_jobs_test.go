@@ -138,7 +138,8 @@ func TestCloudCodeJobsAPI(t *testing.T) {
 	env := cloudEnv(t, jobsCode(&jobGates{}))
 	r := env.Do(apptest.Req{Path: "/cloud_code/jobs/data", Master: true})
 	eq(t, "data", r.JSON, obj{"in_use": arr{}, "jobs": arr{"fails", "hangs", "panics", "slow"},
-		"schedules": arr{obj{"name": "slow", "expression": "cron(0 3 * * ? *)", "timeZone": "Europe/Berlin"}}})
+		"schedules": arr{obj{"name": "_scheduleTick", "expression": "rate(1 minute)"}, obj{"name": "_maintenance", "expression": "cron(15 3 * * ? *)"},
+			obj{"name": "slow", "expression": "cron(0 3 * * ? *)", "timeZone": "Europe/Berlin"}}})
 	r = env.Do(apptest.Req{Method: "POST", Path: "/cloud_code/jobs", Master: true, Body: obj{"job_schedule": obj{"jobName": "nope"}}})
 	if r.Code() != 141 {
 		t.Errorf("undeployed job scheduled: %d %s", r.Status, r.Raw)

@@ -62,7 +62,8 @@ func (a *App) jobSchedules(ctx context.Context, req *Request) (*Response, error)
 	return reply(res.Results)
 }
 
-// jobsData answers Parse Dashboard's {in_use, jobs}, plus the schedules Cloud Code declares.
+// jobsData answers Parse Dashboard's {in_use, jobs}, plus the schedules of the built-in jobs and those
+// Cloud Code declares.
 func (a *App) jobsData(ctx context.Context, req *Request) (*Response, error) {
 	res, err := a.objects.Find(ctx, auth.Master(), jobScheduleClass, query.Options{Limit: 1000, Keys: []string{"jobName"}})
 	if err != nil {
@@ -77,7 +78,7 @@ func (a *App) jobsData(ctx context.Context, req *Request) (*Response, error) {
 		names = []string{}
 	}
 	sched := []any{}
-	for _, s := range a.cloud.Registry().Schedules() {
+	for _, s := range a.cloud.Registry().AllSchedules(!a.jobs.Maintenance.Disabled) {
 		sched = append(sched, s)
 	}
 	return reply(map[string]any{"in_use": inUse, "jobs": names, "schedules": sched})
