@@ -200,8 +200,9 @@ func (c *Controller) matchAll(ctx context.Context, className string, filter bson
 	if maxScan > 0 {
 		fo.SetLimit(maxScan + 1) // one more than the cap tells that the cap is exceeded
 	}
-	if stopAfter > 0 && stopAfter < 101 {
-		fo.SetBatchSize(int32(stopAfter)) // the first batch may hold everything needed
+	if stopAfter > 0 {
+		// batches of about what is needed: the database prepares no more than the read may use
+		fo.SetBatchSize(int32(min(max(stopAfter, 101), 1000)))
 	}
 	cur, err := c.DB.Collection(className).Find(ctx, filter, fo)
 	if err != nil {
