@@ -22,6 +22,14 @@ func TestAllSchedules(t *testing.T) {
 	if got := none.AllSchedules(false); len(got) != 1 || !cloud.IsBuiltinJob(got[0].Name) {
 		t.Errorf("nil registry %v", got)
 	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("a job named _maintenance was registered")
+			}
+		}()
+		cloud.NewRegistry().Job(cloud.MaintenanceJob, job)
+	}()
 	for _, s := range cloud.BuiltinSchedules(true) {
 		if err := (cloud.ScheduleSpec{Expression: s.Expression}).Validate(); err != nil {
 			t.Error(err)

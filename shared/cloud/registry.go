@@ -200,6 +200,9 @@ func (r *Registry) Job(name string, h JobHandler, opts ...Option) {
 	if _, dup := r.jobs[name]; dup {
 		panic("cloud: job " + name + " is defined twice")
 	}
+	if IsBuiltinJob(name) {
+		panic("cloud: job name " + name + " is reserved for a built-in job")
+	}
 	s := settings(opts)
 	if s.Schedule != nil {
 		if err := s.Schedule.Validate(); err != nil {
