@@ -3,6 +3,7 @@ package rest_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -145,6 +146,35 @@ func TestIdempotencyReplay(t *testing.T) {
 			}
 			if r := env.Do(apptest.Req{Method: "POST", Path: "/classes/Other", Master: true, Body: obj{"n": 1}, Headers: hdr("who-1")}); r.Code() != 159 {
 				t.Fatalf("other path: %d %s", r.Status, r.Raw)
+			}
+		}},
+		{name: "concurrent repeats run the write once", run: func(t *testing.T, env *apptest.Env) {
+			const n = 8
+			out := make([]*apptest.Resp, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					out[i] = env.Do(apptest.Req{Method: "POST", Path: "/classes/Item", Master: true, Body: obj{"n": 1}, Headers: hdr("conc-1")})
+				}()
+			}
+			wg.Wait()
+			ids := map[any]bool{}
+			for _, r := range out {
+				switch {
+				case r.Status == 201:
+					ids[r.Map()["objectId"]] = true
+				case r.Code() == 159: // a repeat while the first was running
+				default:
+					t.Fatalf("answer %d %s", r.Status, r.Raw)
+				}
+			}
+			if len(ids) != 1 {
+				t.Fatalf("object ids %v", ids)
+			}
+			if n := count(t, env, "Item"); n != 1 {
+				t.Fatalf("%d objects", n)
 			}
 		}},
 		{name: "a batch replays its whole answer", run: func(t *testing.T, env *apptest.Env) {
