@@ -3,6 +3,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -167,80 +168,34 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.PublicServerURL = c.ServerURL
 	}
 
-	ints := []struct {
-		key string
-		dst *int
-		min int
-	}{{"DEFAULT_LIMIT", &c.DefaultLimit, 1}, {"MAX_LIMIT", &c.MaxLimit, 0}, {"BATCH_LIMIT", &c.BatchLimit, 1}, {"ENGINE_MAX_SCAN", &c.EngineMaxScan, 0}}
-	for _, it := range ints {
-		if v := strings.TrimSpace(getenv(it.key)); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < it.min {
-				return c, fmt.Errorf("%s=%q: want an integer >= %d", it.key, v, it.min)
-			}
-			*it.dst = n
-		}
-	}
-	bools := []struct {
-		key string
-		dst *bool
-	}{
-		{"ALLOW_CLIENT_CLASS_CREATION", &c.AllowClientClassCreation},
-		{"EXPIRE_INACTIVE_SESSIONS", &c.ExpireInactiveSessions},
-		{"EXTEND_SESSION_ON_USE", &c.ExtendSessionOnUse},
-		{"REVOKE_SESSION_ON_PASSWORD_RESET", &c.RevokeSessionOnPasswordReset},
-		{"ENABLE_ANONYMOUS_USERS", &c.EnableAnonymousUsers},
-	}
-	for _, b := range bools {
-		if v := strings.TrimSpace(getenv(b.key)); v != "" {
-			x, err := strconv.ParseBool(v)
-			if err != nil {
-				return c, fmt.Errorf("%s=%q: want true or false", b.key, v)
-			}
-			*b.dst = x
-		}
-	}
+	e := envReader{getenv: getenv}
+	e.integer("DEFAULT_LIMIT", &c.DefaultLimit, 1, math.MaxInt)
+	e.integer("MAX_LIMIT", &c.MaxLimit, 0, math.MaxInt)
+	e.integer("BATCH_LIMIT", &c.BatchLimit, 1, math.MaxInt)
+	e.integer("ENGINE_MAX_SCAN", &c.EngineMaxScan, 0, math.MaxInt)
+	e.boolean("ALLOW_CLIENT_CLASS_CREATION", &c.AllowClientClassCreation)
+	e.boolean("EXPIRE_INACTIVE_SESSIONS", &c.ExpireInactiveSessions)
+	e.boolean("EXTEND_SESSION_ON_USE", &c.ExtendSessionOnUse)
+	e.boolean("REVOKE_SESSION_ON_PASSWORD_RESET", &c.RevokeSessionOnPasswordReset)
+	e.boolean("ENABLE_ANONYMOUS_USERS", &c.EnableAnonymousUsers)
+	e.duration("SESSION_LENGTH", &c.SessionLength, time.Second, 1)
+
 	str("APP_NAME", &c.AppName)
 	str("PUBLIC_SERVER_URL", &c.PublicServerURL)
 	str("MAIL_FROM", &c.MailFrom)
 	str("PAGES_DIR", &c.PagesDir)
-	for _, b := range []struct {
-		key string
-		dst *bool
-	}{{"VERIFY_USER_EMAILS", &c.VerifyUserEmails}, {"PREVENT_LOGIN_WITH_UNVERIFIED_EMAIL", &c.PreventLoginWithUnverifiedEmail}} {
-		if v := strings.TrimSpace(getenv(b.key)); v != "" {
-			x, err := strconv.ParseBool(v)
-			if err != nil {
-				return c, fmt.Errorf("%s=%q: want true or false", b.key, v)
-			}
-			*b.dst = x
-		}
-	}
-	for _, d := range []struct {
-		key string
-		dst *time.Duration
-	}{{"EMAIL_VERIFY_TOKEN_VALIDITY", &c.EmailVerifyTokenValidity}, {"PASSWORD_RESET_TOKEN_VALIDITY", &c.PasswordResetTokenValidity}} {
-		if v := strings.TrimSpace(getenv(d.key)); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return c, fmt.Errorf("%s=%q: want a number of seconds", d.key, v)
-			}
-			*d.dst = time.Duration(n) * time.Second
-		}
-	}
-	list := func(key string, dst *[]string) {
-		for _, part := range strings.Split(getenv(key), ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				*dst = append(*dst, part)
-			}
-		}
-	}
-	list("AUTH_APPLE_CLIENT_IDS", &c.AppleClientIDs)
-	list("AUTH_GOOGLE_CLIENT_IDS", &c.GoogleClientIDs)
-	list("AUTH_FACEBOOK_APP_IDS", &c.FacebookAppIDs)
+	e.boolean("VERIFY_USER_EMAILS", &c.VerifyUserEmails)
+	e.boolean("PREVENT_LOGIN_WITH_UNVERIFIED_EMAIL", &c.PreventLoginWithUnverifiedEmail)
+	e.duration("EMAIL_VERIFY_TOKEN_VALIDITY", &c.EmailVerifyTokenValidity, time.Second, 0)
+	e.duration("PASSWORD_RESET_TOKEN_VALIDITY", &c.PasswordResetTokenValidity, time.Second, 0)
+
+	e.list("AUTH_APPLE_CLIENT_IDS", &c.AppleClientIDs)
+	e.list("AUTH_GOOGLE_CLIENT_IDS", &c.GoogleClientIDs)
+	e.list("AUTH_FACEBOOK_APP_IDS", &c.FacebookAppIDs)
 	str("AUTH_APPLE_KEYS_URL", &c.AppleKeysURL)
 	str("AUTH_GOOGLE_KEYS_URL", &c.GoogleKeysURL)
 	str("AUTH_FACEBOOK_GRAPH_URL", &c.FacebookGraphURL)
+
 	str("PASSWORD_POLICY_PATTERN", &c.PasswordPattern)
 	str("PASSWORD_POLICY_VALIDATION_ERROR", &c.PasswordPatternError)
 	if c.PasswordPattern != "" {
@@ -248,50 +203,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("PASSWORD_POLICY_PATTERN: %v", err)
 		}
 	}
-	for _, it := range []struct {
-		key      string
-		dst      *int
-		min, max int
-	}{{"ACCOUNT_LOCKOUT_THRESHOLD", &c.LockoutThreshold, 0, 999}, {"PASSWORD_POLICY_MAX_HISTORY", &c.PasswordMaxHistory, 0, 20}} {
-		if v := strings.TrimSpace(getenv(it.key)); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < it.min || n > it.max {
-				return c, fmt.Errorf("%s=%q: want an integer from %d to %d", it.key, v, it.min, it.max)
-			}
-			*it.dst = n
-		}
-	}
-	for _, d := range []struct {
-		key  string
-		dst  *time.Duration
-		unit time.Duration
-	}{{"ACCOUNT_LOCKOUT_DURATION", &c.LockoutDuration, time.Minute}, {"PASSWORD_POLICY_MAX_AGE", &c.PasswordMaxAge, 24 * time.Hour}} {
-		if v := strings.TrimSpace(getenv(d.key)); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return c, fmt.Errorf("%s=%q: want a non-negative integer", d.key, v)
-			}
-			*d.dst = time.Duration(n) * d.unit
-		}
-	}
-	for _, b := range []struct {
-		key string
-		dst *bool
-	}{{"ACCOUNT_LOCKOUT_UNLOCK_ON_PASSWORD_RESET", &c.LockoutUnlockOnReset}, {"PASSWORD_POLICY_DO_NOT_ALLOW_USERNAME", &c.PasswordNoUsername}} {
-		if v := strings.TrimSpace(getenv(b.key)); v != "" {
-			x, err := strconv.ParseBool(v)
-			if err != nil {
-				return c, fmt.Errorf("%s=%q: want true or false", b.key, v)
-			}
-			*b.dst = x
-		}
-	}
-	if v := strings.TrimSpace(getenv("SESSION_LENGTH")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return c, fmt.Errorf("SESSION_LENGTH=%q: want a positive number of seconds", v)
-		}
-		c.SessionLength = time.Duration(n) * time.Second
+	e.integer("ACCOUNT_LOCKOUT_THRESHOLD", &c.LockoutThreshold, 0, 999)
+	e.integer("PASSWORD_POLICY_MAX_HISTORY", &c.PasswordMaxHistory, 0, 20)
+	e.duration("ACCOUNT_LOCKOUT_DURATION", &c.LockoutDuration, time.Minute, 0)
+	e.duration("PASSWORD_POLICY_MAX_AGE", &c.PasswordMaxAge, 24*time.Hour, 0)
+	e.boolean("ACCOUNT_LOCKOUT_UNLOCK_ON_PASSWORD_RESET", &c.LockoutUnlockOnReset)
+	e.boolean("PASSWORD_POLICY_DO_NOT_ALLOW_USERNAME", &c.PasswordNoUsername)
+	if e.err != nil {
+		return c, e.err
 	}
 	if v := strings.TrimSpace(getenv("MAX_BODY_SIZE")); v != "" {
 		n, err := ParseSize(v)
@@ -330,4 +249,64 @@ func ParseSize(s string) (int64, error) {
 // ClientKeysConfigured tells whether requests must carry one of the client keys.
 func (c Config) ClientKeysConfigured() bool {
 	return c.RESTAPIKey != "" || c.JavaScriptKey != "" || c.ClientKey != "" || c.WindowsKey != ""
+}
+
+// envReader reads typed settings, keeping the first error.
+type envReader struct {
+	getenv func(string) string
+	err    error
+}
+
+func (e *envReader) value(key string) string { return strings.TrimSpace(e.getenv(key)) }
+
+func (e *envReader) fail(format string, args ...any) {
+	if e.err == nil {
+		e.err = fmt.Errorf(format, args...)
+	}
+}
+
+func (e *envReader) boolean(key string, dst *bool) {
+	if v := e.value(key); v != "" {
+		x, err := strconv.ParseBool(v)
+		if err != nil {
+			e.fail("%s=%q: want true or false", key, v)
+			return
+		}
+		*dst = x
+	}
+}
+
+func (e *envReader) integer(key string, dst *int, min, max int) {
+	if v := e.value(key); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < min || n > max {
+			if max == math.MaxInt {
+				e.fail("%s=%q: want an integer >= %d", key, v, min)
+			} else {
+				e.fail("%s=%q: want an integer from %d to %d", key, v, min, max)
+			}
+			return
+		}
+		*dst = n
+	}
+}
+
+// duration reads a whole number of units (at least min).
+func (e *envReader) duration(key string, dst *time.Duration, unit time.Duration, min int) {
+	var n int
+	if e.value(key) == "" {
+		return
+	}
+	e.integer(key, &n, min, math.MaxInt)
+	if e.err == nil {
+		*dst = time.Duration(n) * unit
+	}
+}
+
+func (e *envReader) list(key string, dst *[]string) {
+	for _, part := range strings.Split(e.getenv(key), ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			*dst = append(*dst, part)
+		}
+	}
 }
