@@ -70,21 +70,30 @@ func (e *Emails) sendReset(ctx context.Context, to, username, token string) erro
 
 var errMailNotConfigured = parse.NewError(parse.InternalServerError, "An appName, publicServerURL, and emailAdapter are required for password reset and email verification functionality.")
 
-// RequestVerificationEmail sends a new verification email (POST /verificationEmailRequest).
-func (s *Service) RequestVerificationEmail(ctx context.Context, email string) error {
+// mailRecipient checks that mail can be sent and finds the user with email (nil when none).
+func (s *Service) mailRecipient(ctx context.Context, email string) (bson.M, error) {
 	if !s.Emails.configured() {
-		return errMailNotConfigured
+		return nil, errMailNotConfigured
 	}
 	if email == "" {
-		return parse.NewError(parse.EmailMissing, "you must provide an email")
+		return nil, parse.NewError(parse.EmailMissing, "you must provide an email")
 	}
 	var u bson.M
 	err := s.DB.Collection(Collection).FindOne(ctx, bson.D{{Key: "email", Value: email}}).Decode(&u)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return parse.Errorf(parse.EmailNotFound, "No user found with email %s", email)
+		return nil, nil
 	}
+	return u, err
+}
+
+// RequestVerificationEmail sends a new verification email (POST /verificationEmailRequest).
+func (s *Service) RequestVerificationEmail(ctx context.Context, email string) error {
+	u, err := s.mailRecipient(ctx, email)
 	if err != nil {
 		return err
+	}
+	if u == nil {
+		return parse.Errorf(parse.EmailNotFound, "No user found with email %s", email)
 	}
 	if u["emailVerified"] == true {
 		return parse.Errorf(parse.OtherCause, "Email %s is already verified.", email)
@@ -100,18 +109,8 @@ func (s *Service) RequestVerificationEmail(ctx context.Context, email string) er
 // RequestPasswordReset mails a reset link (POST /requestPasswordReset). An unknown email succeeds
 // silently, as Parse Server's default resetPasswordSuccessOnInvalidEmail.
 func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
-	if !s.Emails.configured() {
-		return errMailNotConfigured
-	}
-	if email == "" {
-		return parse.NewError(parse.EmailMissing, "you must provide an email")
-	}
-	var u bson.M
-	err := s.DB.Collection(Collection).FindOne(ctx, bson.D{{Key: "email", Value: email}}).Decode(&u)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil
-	}
-	if err != nil {
+	u, err := s.mailRecipient(ctx, email)
+	if u == nil || err != nil {
 		return err
 	}
 	token := parse.RandomString(25)
