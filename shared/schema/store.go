@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/parselambda/parselambda/shared/bsonx"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
@@ -175,15 +177,15 @@ func classFromDoc(d bson.M) *Class {
 			c.Fields[k] = f
 		}
 	}
-	if md, ok := toM(d["_metadata"]); ok {
-		if clp, ok := toM(md["class_permissions"]); ok {
+	if md, ok := bsonx.Map(d["_metadata"]); ok {
+		if clp, ok := bsonx.Map(md["class_permissions"]); ok {
 			c.CLP = plain(clp).(map[string]any)
 		}
-		if idx, ok := toM(md["indexes"]); ok {
+		if idx, ok := bsonx.Map(md["indexes"]); ok {
 			for n, spec := range idx {
 				if sd, ok := spec.(bson.D); ok {
 					c.Indexes[n] = sd
-				} else if sm, ok := toM(spec); ok {
+				} else if sm, ok := bsonx.Map(spec); ok {
 					var sd bson.D
 					for k, v := range sm {
 						sd = append(sd, bson.E{Key: k, Value: v})
@@ -192,9 +194,9 @@ func classFromDoc(d bson.M) *Class {
 				}
 			}
 		}
-		if fo, ok := toM(md["fields_options"]); ok {
+		if fo, ok := bsonx.Map(md["fields_options"]); ok {
 			for fname, o := range fo {
-				om, ok := toM(o)
+				om, ok := bsonx.Map(o)
 				f, exists := c.Fields[fname]
 				if !ok || !exists {
 					continue
@@ -212,27 +214,11 @@ func classFromDoc(d bson.M) *Class {
 	return c
 }
 
-func toM(v any) (map[string]any, bool) {
-	switch t := v.(type) {
-	case bson.M:
-		return map[string]any(t), true
-	case map[string]any:
-		return t, true
-	case bson.D:
-		m := make(map[string]any, len(t))
-		for _, e := range t {
-			m[e.Key] = e.Value
-		}
-		return m, true
-	}
-	return nil, false
-}
-
 // plain turns BSON containers into map[string]any and []any.
 func plain(v any) any {
 	switch t := v.(type) {
 	case bson.D, bson.M, map[string]any:
-		m, _ := toM(t)
+		m, _ := bsonx.Map(t)
 		out := make(map[string]any, len(m))
 		for k, x := range m {
 			out[k] = plain(x)

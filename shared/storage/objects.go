@@ -9,6 +9,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/parselambda/parselambda/shared/bsonx"
+
 	"github.com/parselambda/parselambda/shared/parse"
 	"github.com/parselambda/parselambda/shared/schema"
 )
@@ -429,7 +431,7 @@ func decodeField(f schema.Field, v any, fileURL FileURL) any {
 			return file
 		}
 	case schema.GeoPoint:
-		if a := toSlice(v); len(a) == 2 {
+		if a := bsonx.Slice(v); len(a) == 2 {
 			lng, ok1 := ToFloat(a[0])
 			lat, ok2 := ToFloat(a[1])
 			if ok1 && ok2 {
@@ -449,29 +451,29 @@ func decodeField(f schema.Field, v any, fileURL FileURL) any {
 }
 
 func decodePolygon(v any) (map[string]any, bool) {
-	m, ok := toMap(v)
+	m, ok := bsonx.Map(v)
 	if !ok {
 		return nil, false
 	}
 	var ring []any
 	if flat, ok := m[FlatPolygonKey]; ok && m["type"] == "Polygon" {
-		for _, p := range toSlice(flat) {
-			pm, ok := toMap(p)
+		for _, p := range bsonx.Slice(flat) {
+			pm, ok := bsonx.Map(p)
 			if !ok {
 				return nil, false
 			}
 			ring = append(ring, []any{pm["lng"], pm["lat"]})
 		}
 	} else {
-		rings := toSlice(m["coordinates"])
+		rings := bsonx.Slice(m["coordinates"])
 		if len(rings) == 0 {
 			return nil, false
 		}
-		ring = toSlice(rings[0])
+		ring = bsonx.Slice(rings[0])
 	}
 	var pts []any
 	for _, p := range ring {
-		pair := toSlice(p)
+		pair := bsonx.Slice(p)
 		if len(pair) != 2 {
 			return nil, false
 		}
@@ -483,32 +485,6 @@ func decodePolygon(v any) (map[string]any, bool) {
 		return nil, false
 	}
 	return map[string]any{"__type": "Polygon", "coordinates": pts}, true
-}
-
-func toSlice(v any) []any {
-	switch t := v.(type) {
-	case bson.A:
-		return []any(t)
-	case []any:
-		return t
-	}
-	return nil
-}
-
-func toMap(v any) (map[string]any, bool) {
-	switch t := v.(type) {
-	case bson.M:
-		return map[string]any(t), true
-	case map[string]any:
-		return t, true
-	case bson.D:
-		m := make(map[string]any, len(t))
-		for _, e := range t {
-			m[e.Key] = e.Value
-		}
-		return m, true
-	}
-	return nil, false
 }
 
 // decodeValue turns a nested BSON value into REST JSON.
@@ -523,14 +499,14 @@ func decodeValue(v any) any {
 	case bson.ObjectID:
 		return t.Hex()
 	case bson.A, []any:
-		a := toSlice(t)
+		a := bsonx.Slice(t)
 		out := make([]any, len(a))
 		for i, x := range a {
 			out[i] = decodeValue(x)
 		}
 		return out
 	case bson.D, bson.M, map[string]any:
-		m, _ := toMap(t)
+		m, _ := bsonx.Map(t)
 		if m["__type"] == "Date" { // legacy nested date
 			if d, ok := m["iso"].(bson.DateTime); ok {
 				return map[string]any{"__type": "Date", "iso": FormatTime(d.Time())}

@@ -12,6 +12,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/parselambda/parselambda/shared/bsonx"
 	"github.com/parselambda/parselambda/shared/parse"
 	"github.com/parselambda/parselambda/shared/schema"
 )
@@ -284,17 +285,17 @@ func FlattenPolygon(v any) any {
 	if !ok {
 		return v
 	}
-	m, _ := toMap(d)
+	m, _ := bsonx.Map(d)
 	if m["type"] != "Polygon" {
 		return v
 	}
-	rings := toSlice(m["coordinates"])
+	rings := bsonx.Slice(m["coordinates"])
 	if len(rings) == 0 {
 		return v
 	}
 	pts := bson.A{}
-	for _, p := range toSlice(rings[0]) {
-		pair := toSlice(p)
+	for _, p := range bsonx.Slice(rings[0]) {
+		pair := bsonx.Slice(p)
 		if len(pair) != 2 {
 			return v
 		}
