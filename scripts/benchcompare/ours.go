@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -73,7 +74,20 @@ func (s oursSpec) env() []string {
 	if s.pprofAddr != "" {
 		env = append(env, "PPROF_ADDR="+s.pprofAddr)
 	}
-	return env
+	// BENCH_OURS_X=v in the benchmark's environment sets X=v for our server (runtime experiments
+	// such as BENCH_OURS_GOGC=200); the settings are recorded in the JSON results.
+	return append(env, oursEnvOverrides()...)
+}
+
+// oursEnvOverrides returns X=v for every BENCH_OURS_X=v of this process's environment.
+func oursEnvOverrides() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if rest, ok := strings.CutPrefix(kv, "BENCH_OURS_"); ok && strings.Contains(rest, "=") {
+			out = append(out, rest)
+		}
+	}
+	return out
 }
 
 // startOurs starts our server and, when wait is set, waits for /health.

@@ -51,6 +51,7 @@ type Settings struct {
 	ColdRuns    int      `json:"coldStartRuns"`
 	Smoke       bool     `json:"smoke"`
 	Units       []string `json:"scenarioUnits"`
+	OursEnv     []string `json:"oursEnvOverrides,omitempty"` // BENCH_OURS_* settings
 }
 
 // TargetInfo names a target and where its CPU is counted.
@@ -79,6 +80,7 @@ func newReport(o *benchOpts) *Report {
 	r.Settings = Settings{
 		Requests: o.requests, DurationCap: o.duration.String(), Warmup: o.warmup, Objects: o.objects,
 		Counters: o.counters, BatchSize: o.batchSize, Concurrency: o.concurrency, ColdRuns: o.coldRuns, Smoke: o.smoke,
+		OursEnv: oursEnvOverrides(),
 	}
 	for _, sc := range allScenarios {
 		r.Settings.Units = append(r.Settings.Units, sc+": "+scenarioUnit[sc])

@@ -31,12 +31,19 @@ func (c *Controller) Get(ctx context.Context, a *auth.Auth, className, id string
 	if t := c.triggers(ctx); t != nil {
 		return c.getTriggered(ctx, t, a, className, id, opts)
 	}
+	obj, _, err := c.get(ctx, a, className, id, opts, false)
+	return obj, err
+}
+
+// get is Get without triggers. With encode set, and nothing in the request needing the decoded
+// object (see encodable), the answer is the object's REST JSON written from the stored BSON.
+func (c *Controller) get(ctx context.Context, a *auth.Auth, className, id string, opts query.Options, encode bool) (map[string]any, []byte, error) {
 	cls, ptrs, err := c.classFor(ctx, a, className, OpGet)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !cls.Exists() {
-		return nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
+		return nil, nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
 	}
 	fo := options.FindOne()
 	if p := query.Projection(cls, withIncludeKeys(opts)); p != nil {
@@ -48,28 +55,40 @@ func (c *Controller) Get(ctx context.Context, a *auth.Auth, className, id string
 	if len(ptrs) > 0 {
 		filter = append(filter, pointerFilter(cls, ptrs, a))
 	}
-	var doc bson.M
-	err = c.DB.Collection(className).FindOne(ctx, filter, fo).Decode(&doc)
+	raw, err := c.DB.Collection(className).FindOne(ctx, filter, fo).Raw()
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
+		return nil, nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
 	}
 	if err != nil {
-		return nil, c.dbError(ctx, err)
+		return nil, nil, c.dbError(ctx, err)
 	}
-	if rp, ok := storage.Perms(doc, "_rperm"); !a.Allowed(rp, ok) {
-		return nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
+	if rp, ok := storage.RawPerms(raw, "_rperm"); !a.Allowed(rp, ok) {
+		return nil, nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
+	}
+	if encode && encodable(cls, a) {
+		b, err := c.appendObject(make([]byte, 0, len(raw)+64), cls, raw)
+		if err != nil {
+			return nil, nil, err
+		}
+		return nil, b, nil
+	}
+	var doc bson.M
+	if err := bson.Unmarshal(raw, &doc); err != nil {
+		return nil, nil, c.dbError(ctx, err)
 	}
 	objs := []map[string]any{storage.Decode(cls, doc, c.FileURL)}
 	if err := c.finish(ctx, a, cls, objs, opts); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return objs[0], nil
+	return objs[0], nil, nil
 }
 
 // FindResult is the answer of a find.
 type FindResult struct {
 	Results []map[string]any
 	Count   *int64
+	// Encoded, when set by FindJSON, is the JSON array of the results, and Results is empty.
+	Encoded []byte
 }
 
 // Find runs a query with the caller's rights.
@@ -77,6 +96,11 @@ func (c *Controller) Find(ctx context.Context, a *auth.Auth, className string, o
 	if t := c.triggers(ctx); t != nil {
 		return c.findTriggered(ctx, t, a, className, opts)
 	}
+	return c.find(ctx, a, className, opts, false)
+}
+
+// find is Find without triggers; encode asks for FindResult.Encoded when the request allows it.
+func (c *Controller) find(ctx context.Context, a *auth.Auth, className string, opts query.Options, encode bool) (*FindResult, error) {
 	op := OpFind
 	if opts.Count && opts.Limit == 0 {
 		op = OpCount
@@ -143,6 +167,9 @@ func (c *Controller) Find(ctx context.Context, a *auth.Auth, className string, o
 	cur, err := c.findGeoIndexed(ctx, className, filter, fo)
 	if err != nil {
 		return nil, c.dbError(ctx, err)
+	}
+	if encode && encodable(cls, a) {
+		return c.encodeAll(ctx, cls, cur, res)
 	}
 	var docs []bson.M
 	if err := cur.All(ctx, &docs); err != nil {

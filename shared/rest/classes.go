@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -25,9 +26,17 @@ func (a *App) find(ctx context.Context, req *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := a.objects.Find(ctx, req.Auth, req.Params["className"], opts)
+	res, err := a.objects.FindJSON(ctx, req.Auth, req.Params["className"], opts)
 	if err != nil {
 		return nil, err
+	}
+	if res.Encoded != nil { // the fast read path wrote the results
+		b := make([]byte, 0, len(res.Encoded)+48)
+		b = append(append(b, `{"results":`...), res.Encoded...)
+		if res.Count != nil {
+			b = strconv.AppendInt(append(b, `,"count":`...), *res.Count, 10)
+		}
+		return reply(json.RawMessage(append(b, '}')))
 	}
 	body := map[string]any{"results": res.Results}
 	if res.Count != nil {
@@ -44,9 +53,12 @@ func (a *App) get(ctx context.Context, req *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	obj, err := a.objects.Get(ctx, req.Auth, req.Params["className"], req.Params["objectId"], opts)
+	obj, encoded, err := a.objects.GetJSON(ctx, req.Auth, req.Params["className"], req.Params["objectId"], opts)
 	if err != nil {
 		return nil, err
+	}
+	if encoded != nil {
+		return reply(json.RawMessage(encoded))
 	}
 	return reply(obj)
 }

@@ -297,6 +297,10 @@ func (a *App) writeResponse(w http.ResponseWriter, resp *Response) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	if raw, ok := v.(json.RawMessage); ok { // written by the fast read path
+		writeBody(w, status, raw)
+		return
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -306,10 +310,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		_, _ = w.Write([]byte(`{"code":1,"error":"Internal server error."}`))
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(bytes.TrimRight(buf.Bytes(), "\n"))
+	writeBody(w, status, bytes.TrimRight(buf.Bytes(), "\n"))
 }
+
+// writeBody sends a JSON answer with its length, so the server writes it in one piece (no chunked
+// encoding for answers larger than its buffer).
+func writeBody(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+var jsonContentType = []string{"application/json; charset=utf-8"}
 
 // errorBody is the one place that maps an error to its HTTP status and body. Internal errors are
 // logged with the request id and answered as {code:1} without their text.
