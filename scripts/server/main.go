@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	cloudcode "github.com/parselambda/parselambda/shared/app"
 	"github.com/parselambda/parselambda/shared/config"
@@ -67,7 +66,7 @@ func run() error {
 		uri = db.URI
 		log.Info("embedded FerretDB 1.24.2 (SQLite)", "dir", dir, "uri", uri)
 	}
-	client, err := mongo.Connect(options.Client().ApplyURI(uri))
+	client, err := mongo.Connect(embeddb.ClientOptions(uri)) // + the _id index monitor when embedded
 	if err != nil {
 		return fmt.Errorf("connect to the database: %w", err)
 	}

@@ -21,7 +21,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/embeddb"
@@ -58,7 +57,7 @@ func Client(tb testing.TB) (*mongo.Client, query.Caps) {
 			}
 			uri = db.URI
 		}
-		client, initErr = mongo.Connect(options.Client().ApplyURI(uri))
+		client, initErr = mongo.Connect(embeddb.ClientOptions(uri)) // + the _id index monitor when embedded
 		if initErr == nil {
 			caps = rest.DetectCaps(context.Background(), client)
 		}

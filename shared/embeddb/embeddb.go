@@ -18,6 +18,7 @@ import (
 // DB is a running embedded FerretDB.
 type DB struct {
 	URI    string
+	idx    *idIndexer // _id index on each collection's table (idindex.go)
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -52,6 +53,8 @@ func Start(opts Options) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	idx := newIDIndexer(dir, logger)
+	idx.indexAll(context.Background())
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: opts.Addr},
 		Handler:   "sqlite",
@@ -62,7 +65,7 @@ func Start(opts Options) (*DB, error) {
 		return nil, fmt.Errorf("start embedded FerretDB: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	db := &DB{cancel: cancel, done: make(chan struct{})}
+	db := &DB{idx: idx, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(db.done)
 		f.Run(ctx)
@@ -86,6 +89,7 @@ func Start(opts Options) (*DB, error) {
 		u = f.MongoDBURI()
 		db.URI = u
 	}
+	running.Store(db.URI, idx)
 	return db, nil
 }
 
@@ -110,6 +114,7 @@ func hostOf(uri string) string {
 
 // Close stops FerretDB and waits for it.
 func (d *DB) Close() {
+	running.CompareAndDelete(d.URI, d.idx)
 	d.cancel()
 	<-d.done
 }
