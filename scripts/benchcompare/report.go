@@ -206,10 +206,23 @@ func (r *Report) evaluate() {
 		for _, b := range r.Bcrypt {
 			parts = append(parts, fmt.Sprintf("%s: hash %.1f ms, compare %.1f ms", b.Impl, b.HashMs, b.CompareMs))
 		}
+		var oursHash, parseHash float64 // one hash + one compare, ms
+		for _, b := range r.Bcrypt {
+			if strings.Contains(b.Impl, "(ours)") {
+				oursHash = b.HashMs + b.CompareMs
+			} else {
+				parseHash = b.HashMs + b.CompareMs
+			}
+		}
 		for _, c := range concs {
 			a, b := r.result(tkOurs, scSignup, c), r.result(tkParse, scSignup, c)
 			if a != nil && b != nil && a.ServerCPU != nil && b.ServerCPU != nil && *b.ServerCPU > 0 {
-				parts = append(parts, fmt.Sprintf("c%d server CPU per sign-up+login: ours %.1f ms, Parse Server %.1f ms (%.2f×)", c, *a.ServerCPU, *b.ServerCPU, *a.ServerCPU / *b.ServerCPU))
+				line := fmt.Sprintf("c%d server CPU per sign-up+login: ours %.1f ms, Parse Server %.1f ms (%.2f×)", c, *a.ServerCPU, *b.ServerCPU, *a.ServerCPU / *b.ServerCPU)
+				if oursHash > 0 && parseHash > 0 {
+					// An estimate: the bcrypt timings are wall-clock medians taken apart from the run.
+					line += fmt.Sprintf(", without bcrypt ≈ ours %.1f ms, Parse Server %.1f ms", *a.ServerCPU-oursHash, *b.ServerCPU-parseHash)
+				}
+				parts = append(parts, line)
 			}
 		}
 		add("sign-up+login: bcrypt hash time reported separately", "info", strings.Join(parts, "; "))
@@ -270,7 +283,7 @@ func (r *Report) evaluate() {
 				parts = append(parts, sc+" "+strings.Join(cs, " "))
 			}
 		}
-		add("p99 ≤ 1.2× the raw driver op", status(ok, any), strings.Join(parts, "; ")+" (sign-up+login: ours includes 2 bcrypt operations, the raw line none)")
+		add("p99 ≤ 1.2× the raw driver op", status(ok, any), strings.Join(parts, "; ")+" (sign-up+login: the raw line hashes and compares the password with the same bcrypt, as the requests must)")
 	}
 	// 6. Cold start.
 	{

@@ -86,7 +86,7 @@ func run(ctx context.Context, o *benchOpts) (*Report, error) {
 	}
 
 	// bcrypt, reported apart from sign-up+login.
-	hash, bt := goBcryptTime(5)
+	bt := goBcryptTime(5)
 	rep.Bcrypt = append(rep.Bcrypt, bt)
 	if pi != nil {
 		if bt, err := pi.bcryptTime(ctx, 5); err == nil {
@@ -110,7 +110,7 @@ func run(ctx context.Context, o *benchOpts) (*Report, error) {
 			return rep, err
 		}
 	}
-	if err := runRaw(ctx, o, rep, ferret, hash); err != nil {
+	if err := runRaw(ctx, o, rep, ferret); err != nil {
 		return rep, err
 	}
 
@@ -130,8 +130,8 @@ func run(ctx context.Context, o *benchOpts) (*Report, error) {
 	return rep, nil
 }
 
-// goBcryptTime times our bcrypt (the cost shared/users uses), and answers one hash for the raw driver.
-func goBcryptTime(n int) (string, BcryptTime) {
+// goBcryptTime times our bcrypt (the cost shared/users uses).
+func goBcryptTime(n int) BcryptTime {
 	var hashes, compares []float64
 	h, _ := bcrypt.GenerateFromPassword([]byte("warm-up"), users.BcryptCost)
 	for i := range n {
@@ -146,7 +146,7 @@ func goBcryptTime(n int) (string, BcryptTime) {
 	}
 	slices.Sort(hashes)
 	slices.Sort(compares)
-	return string(h), BcryptTime{Impl: "golang.org/x/crypto/bcrypt (ours)", HashMs: hashes[n/2], CompareMs: compares[n/2]}
+	return BcryptTime{Impl: "golang.org/x/crypto/bcrypt (ours)", HashMs: hashes[n/2], CompareMs: compares[n/2]}
 }
 
 func runParse(ctx context.Context, o *benchOpts, rep *Report, pi *parseInstall, ferret *ferretProc) error {
@@ -229,8 +229,8 @@ func runOurs(ctx context.Context, o *benchOpts, rep *Report, bin string, ferret 
 	return runTarget(ctx, o, rep, t, scenarios, prof)
 }
 
-func runRaw(ctx context.Context, o *benchOpts, rep *Report, ferret *ferretProc, hash string) error {
-	d, err := newRawDriver(ctx, ferret.dbURI("bench_raw"), "bench_raw", hash)
+func runRaw(ctx context.Context, o *benchOpts, rep *Report, ferret *ferretProc) error {
+	d, err := newRawDriver(ctx, ferret.dbURI("bench_raw"), "bench_raw")
 	if err != nil {
 		return err
 	}
