@@ -86,6 +86,9 @@ func (x *idIndexer) monitor() *event.CommandMonitor {
 			switch e.CommandName {
 			case "insert", "update", "findAndModify", "create", "createIndexes":
 				if coll, ok := e.Command.Lookup(e.CommandName).StringValueOK(); ok {
+					if _, indexed := x.done.Load(e.DatabaseName + "\x00" + coll); indexed && e.CommandName != "create" {
+						return // the usual case: a write to a collection already indexed
+					}
 					x.pending.Store(e.RequestID, [2]string{e.DatabaseName, coll})
 				}
 			case "drop":
