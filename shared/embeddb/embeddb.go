@@ -17,10 +17,11 @@ import (
 
 // DB is a running embedded FerretDB.
 type DB struct {
-	URI    string
-	idx    *idIndexer // _id index on each collection's table (idindex.go)
-	cancel context.CancelFunc
-	done   chan struct{}
+	URI     string
+	idx     *idIndexer // _id index on each collection's table (idindex.go)
+	cancel  context.CancelFunc
+	done    chan struct{}
+	indexed chan struct{} // closed when the tables found at Start are indexed
 }
 
 // Options configure Start.
@@ -54,7 +55,6 @@ func Start(opts Options) (*DB, error) {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	idx := newIDIndexer(dir, logger)
-	idx.indexAll(context.Background())
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: opts.Addr},
 		Handler:   "sqlite",
@@ -65,7 +65,7 @@ func Start(opts Options) (*DB, error) {
 		return nil, fmt.Errorf("start embedded FerretDB: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	db := &DB{idx: idx, cancel: cancel, done: make(chan struct{})}
+	db := &DB{idx: idx, cancel: cancel, done: make(chan struct{}), indexed: make(chan struct{})}
 	go func() {
 		defer close(db.done)
 		f.Run(ctx)
@@ -90,8 +90,17 @@ func Start(opts Options) (*DB, error) {
 		db.URI = u
 	}
 	running.Store(db.URI, idx)
+	// The tables of an existing folder get their _id index in the background: the database answers
+	// at once (a cold start does not wait for it), and only more slowly until then.
+	go func() {
+		defer close(db.indexed)
+		idx.indexAll(ctx)
+	}()
 	return db, nil
 }
+
+// Indexed is closed once the tables found at Start have their _id index (idindex.go).
+func (d *DB) Indexed() <-chan struct{} { return d.indexed }
 
 func hostOf(uri string) string {
 	// mongodb://127.0.0.1:PORT/
@@ -116,5 +125,6 @@ func hostOf(uri string) string {
 func (d *DB) Close() {
 	running.CompareAndDelete(d.URI, d.idx)
 	d.cancel()
+	<-d.indexed
 	<-d.done
 }

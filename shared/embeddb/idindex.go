@@ -7,7 +7,8 @@ package embeddb
 // lookup by _id parsed the JSON of every row. This file adds, to each collection's table, a plain
 // index on exactly the query's expression:
 //
-//   - at Start, for every table of every database file already in the folder (a restart on old data);
+//   - in the background from Start, for every table of every database file already in the folder (a
+//     restart on old data; DB.Indexed tells when it is done);
 //   - afterwards, from a driver CommandMonitor (ClientOptions): FerretDB creates tables lazily, on the
 //     first insert, upsert, create or createIndexes of a collection, so once such a command has
 //     succeeded the table of its collection is indexed, synchronously, before the driver returns.
@@ -154,7 +155,7 @@ func (x *idIndexer) ensure(ctx context.Context, db, coll string) {
 	}
 }
 
-// indexAll indexes every table of every database file in the folder (Start, before FerretDB runs).
+// indexAll indexes every table of every database file in the folder (in the background after Start).
 func (x *idIndexer) indexAll(ctx context.Context) {
 	if skipIDIndex {
 		return

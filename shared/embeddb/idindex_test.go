@@ -196,6 +196,7 @@ func TestIDIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(db2.Close) // after the client's disconnect (cleanups run last first)
+	<-db2.Indexed()
 	c2 := connect(t, db2.ClientOptions())
 	for _, n := range []string{"things", "plain", "upserted", "fam"} {
 		assertIndexed(t, dir, c2, "app", n)
