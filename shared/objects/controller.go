@@ -118,6 +118,35 @@ func (c *Controller) CreateWith(ctx context.Context, a *auth.Auth, className str
 	if err != nil {
 		return nil, err
 	}
+	n, err := c.prepareCreate(ctx, a, cls, className, body, o)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.DB.Collection(className).InsertOne(ctx, n.doc); err != nil {
+		return nil, c.dbError(ctx, err)
+	}
+	if err := c.applyRelations(ctx, className, n.id, n.relations); err != nil {
+		return nil, err
+	}
+	return n.answer(), nil
+}
+
+// newObject is a checked create, ready to insert.
+type newObject struct {
+	id        string
+	now       time.Time
+	doc       bson.D
+	relations []storage.RelationOp
+}
+
+// answer is the create's answer, {objectId, createdAt}.
+func (n *newObject) answer() map[string]any {
+	return map[string]any{"objectId": n.id, "createdAt": storage.FormatTime(n.now)}
+}
+
+// prepareCreate checks body for a create in cls (which classFor allowed), adds the fields it brings
+// to the schema, and makes the document to insert.
+func (c *Controller) prepareCreate(ctx context.Context, a *auth.Auth, cls *schema.Class, className string, body map[string]any, o WriteOptions) (*newObject, error) {
 	if _, ok := body["objectId"]; ok {
 		return nil, parse.NewError(parse.InvalidKeyName, "objectId is an invalid field name.")
 	}
@@ -142,13 +171,7 @@ func (c *Controller) CreateWith(ctx context.Context, a *auth.Auth, className str
 	doc = append(doc, w.Set...)
 	doc = append(doc, o.Set...)
 	doc = append(doc, bson.E{Key: "_created_at", Value: bson.NewDateTimeFromTime(now)}, bson.E{Key: "_updated_at", Value: bson.NewDateTimeFromTime(now)})
-	if _, err := c.DB.Collection(className).InsertOne(ctx, doc); err != nil {
-		return nil, c.dbError(ctx, err)
-	}
-	if err := c.applyRelations(ctx, className, id, w.Relations); err != nil {
-		return nil, err
-	}
-	return map[string]any{"objectId": id, "createdAt": storage.FormatTime(now)}, nil
+	return &newObject{id: id, now: now, doc: doc, relations: w.Relations}, nil
 }
 
 func checkRequired(cls *schema.Class, body map[string]any) error {
@@ -265,8 +288,7 @@ func (c *Controller) UpdateWith(ctx context.Context, a *auth.Auth, className, id
 	}
 	defer unlock()
 	coll := c.DB.Collection(className)
-	var after bson.M
-	err = coll.FindOneAndUpdate(ctx, filter, w.Update(), findOneAndUpdateAfter()).Decode(&after)
+	after, err := coll.FindOneAndUpdate(ctx, filter, w.Update(), findOneAndUpdateAfter()).Raw()
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, parse.NewError(parse.ObjectNotFound, "Object not found.")
 	}
@@ -278,7 +300,7 @@ func (c *Controller) UpdateWith(ctx context.Context, a *auth.Auth, className, id
 	}
 	out := map[string]any{"updatedAt": storage.FormatTime(now)}
 	if len(w.OpKeys) > 0 {
-		obj := storage.Decode(cls, after, c.FileURL)
+		obj := storage.Decode(cls, topFields(after, w.OpKeys), c.FileURL)
 		for _, k := range w.OpKeys {
 			if v, ok := lookupPath(obj, k); ok {
 				setPath(out, strings.Split(k, "."), v)
@@ -286,6 +308,27 @@ func (c *Controller) UpdateWith(ctx context.Context, a *auth.Auth, className, id
 		}
 	}
 	return out, nil
+}
+
+// topFields decodes only the top-level fields of a stored document that keys (REST key paths)
+// start with: all an update answer needs of the object written.
+func topFields(raw bson.Raw, keys []string) bson.M {
+	out := make(bson.M, len(keys))
+	for _, k := range keys {
+		top, _, _ := strings.Cut(k, ".")
+		if _, done := out[top]; done {
+			continue
+		}
+		v, err := raw.LookupErr(top)
+		if err != nil {
+			continue
+		}
+		var x any
+		if err := v.Unmarshal(&x); err == nil {
+			out[top] = x
+		}
+	}
+	return out
 }
 
 func isDeleteOp(v any) bool {
@@ -369,10 +412,9 @@ func (c *Controller) writeFilter(ctx context.Context, a *auth.Auth, cls *schema.
 	if a.Master {
 		return filter, unlock, nil
 	}
-	var cur bson.M
-	err := c.DB.Collection(cls.Name).FindOne(ctx, filter, optionsProjection(bson.D{{Key: "_wperm", Value: 1}})).Decode(&cur)
+	cur, err := c.DB.Collection(cls.Name).FindOne(ctx, filter, optionsProjection(bson.D{{Key: "_wperm", Value: 1}})).Raw()
 	if err == nil {
-		if wp, ok := storage.Perms(cur, "_wperm"); !a.Allowed(wp, ok) {
+		if wp, ok := storage.RawPerms(cur, "_wperm"); !a.Allowed(wp, ok) {
 			err = parse.NewError(parse.ObjectNotFound, "Object not found.")
 		}
 	} else if errors.Is(err, mongo.ErrNoDocuments) {

@@ -72,17 +72,92 @@ func (a *App) batch(ctx context.Context, req *Request) (*Response, error) {
 		subs = append(subs, sub{method: method, path: p, body: body})
 	}
 	// Sub-requests run one after another, so a batch that creates, updates and reads an object sees its
-	// own writes (Parse Server runs them concurrently, where such a batch races).
+	// own writes (Parse Server runs them concurrently, where such a batch races). A run of two or more
+	// creates of one class goes to the database as one insert (batchCreates).
 	out := make([]any, len(subs))
+	reqs := make([]*Request, len(subs))
 	for i, s := range subs {
 		sr := &Request{Method: s.method, Path: s.path, Body: s.body, Auth: req.Auth, Header: req.Header, ID: req.ID, Context: req.Context, Version: req.Version}
 		sr.batchIndex = i + 1
 		if s.method == "GET" && s.body == nil {
 			sr.Body = map[string]any{}
 		}
-		out[i] = a.batchOne(ctx, sr)
+		reqs[i] = sr
+	}
+	for i := 0; i < len(reqs); {
+		if cls := a.batchCreateClass(reqs[i]); cls != "" {
+			j := i + 1
+			for j < len(reqs) && a.batchCreateClass(reqs[j]) == cls {
+				j++
+			}
+			if j-i > 1 && a.objects.CanCreateMany(ctx, cls) {
+				a.batchCreates(ctx, cls, reqs[i:j], out[i:j])
+				i = j
+				continue
+			}
+		}
+		out[i] = a.batchOne(ctx, reqs[i])
+		i++
 	}
 	return reply(out)
+}
+
+// batchCreateClass is the class of a sub-request that may join a run of creates written with one
+// insert: POST /classes/<class> of a class that create does not route to a concept of its own, with
+// no relation operator (written per object) and no request id for idempotency (checked per
+// sub-request). It is "" for any other sub-request.
+func (a *App) batchCreateClass(sr *Request) string {
+	if sr.Method != "POST" {
+		return ""
+	}
+	segs := strings.Split(strings.Trim(sr.Path, "/"), "/")
+	if len(segs) != 2 || segs[0] != "classes" || segs[1] == "" {
+		return ""
+	}
+	switch segs[1] {
+	case "_User", "_Session", "_Installation", "_Role":
+		return ""
+	}
+	if a.ext != nil && a.ext.idempotency.Enabled() && sr.Header.Get("X-Parse-Request-Id") != "" {
+		return ""
+	}
+	for _, v := range sr.Body {
+		if m, ok := v.(map[string]any); ok {
+			switch m["__op"] {
+			case "AddRelation", "RemoveRelation", "Batch":
+				return ""
+			}
+		}
+	}
+	return segs[1]
+}
+
+// batchCreates runs a run of creates of class (see batchCreateClass) with objects.CreateMany and puts
+// in out what batchOne would answer for each. A panic fails the whole run with an internal error.
+func (a *App) batchCreates(ctx context.Context, class string, reqs []*Request, out []any) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.ErrorContext(ctx, "panic in a batch sub-request", "request_id", RequestID(ctx), "panic", p)
+			for k := range out {
+				out[k] = map[string]any{"error": map[string]any{"code": parse.InternalServerError, "error": "Internal server error."}}
+			}
+		}
+	}()
+	bodies := make([]map[string]any, len(reqs))
+	for k, sr := range reqs {
+		bodies[k] = a.bodyOrEmpty(sr)
+	}
+	for k, res := range a.objects.CreateMany(a.withCloudInfo(ctx, reqs[0]), reqs[0].Auth, class, bodies) {
+		if res.Err != nil {
+			_, body := a.errorBody(ctx, res.Err)
+			if _, has := body["code"]; !has {
+				body = map[string]any{"code": parse.OperationForbidden, "error": body["error"]}
+			}
+			out[k] = map[string]any{"error": body}
+			continue
+		}
+		out[k] = map[string]any{"success": res.Object}
+	}
 }
 
 // batchOne runs one sub-request and answers {success} or {error}; a panic becomes an internal error
