@@ -38,14 +38,14 @@ import (
 type textLang struct {
 	name string
 	stem func(*snowballstem.Env) bool
-	stop map[string]bool
+	stop func() map[string]bool // built on first use: most servers never run a $text query
 }
 
 var textLangs = map[string]*textLang{}
 
 func init() {
 	add := func(name, code string, stem func(*snowballstem.Env) bool) {
-		l := &textLang{name: name, stem: stem, stop: stopWords(name)}
+		l := &textLang{name: name, stem: stem, stop: sync.OnceValue(func() map[string]bool { return stopWords(name) })}
 		textLangs[name] = l
 		if code != "" {
 			textLangs[code] = l
@@ -173,7 +173,7 @@ func (l *textLang) tokens(text string, o tokenOpts) []string {
 	words := strings.FieldsFunc(text, func(r rune) bool { return isTextDelimiter(r, english) })
 	for _, w := range words {
 		lower := foldCase(w, turkish)
-		if o.filterStop && l.stop[lower] {
+		if o.filterStop && l.stop()[lower] {
 			continue
 		}
 		t := lower
