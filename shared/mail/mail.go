@@ -1,5 +1,5 @@
-// Package mail sends the app's emails (verification, password reset): Amazon SES in AWS, a local
-// outbox folder for `make run`.
+// Package mail sends the app's emails (verification, password reset): Amazon SES in AWS (package
+// shared/mail/ses), a local outbox folder for `make run`.
 package mail
 
 import (
@@ -11,10 +11,6 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 )
 
 // Message is one email.
@@ -54,35 +50,6 @@ func (o *Outbox) Send(ctx context.Context, m Message) error {
 	}
 	if o.Log != nil {
 		o.Log.InfoContext(ctx, "mail written to the outbox", "file", name, "to", m.To, "subject", m.Subject, "text", m.Text)
-	}
-	return nil
-}
-
-// SES sends through Amazon SES (API v2).
-type SES struct {
-	Client *sesv2.Client
-	// ConfigurationSet is optional.
-	ConfigurationSet string
-}
-
-var _ Sender = (*SES)(nil)
-
-// Send sends m as a simple text email.
-func (s *SES) Send(ctx context.Context, m Message) error {
-	in := &sesv2.SendEmailInput{
-		FromEmailAddress: aws.String(m.From),
-		Destination:      &types.Destination{ToAddresses: []string{m.To}},
-		Content: &types.EmailContent{Simple: &types.Message{
-			Subject: &types.Content{Data: aws.String(m.Subject), Charset: aws.String("UTF-8")},
-			Body:    &types.Body{Text: &types.Content{Data: aws.String(m.Text), Charset: aws.String("UTF-8")}},
-		}},
-	}
-	if s.ConfigurationSet != "" {
-		in.ConfigurationSetName = aws.String(s.ConfigurationSet)
-	}
-	_, err := s.Client.SendEmail(ctx, in)
-	if err != nil {
-		return fmt.Errorf("ses send: %w", err)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/parselambda/parselambda/shared/jobs"
+	"github.com/parselambda/parselambda/shared/jobs/lambdastart"
 	"github.com/parselambda/parselambda/shared/rest"
 )
 
@@ -42,7 +43,7 @@ func UseLambdaJobStarter(ctx context.Context, app *rest.App, getenv func(string)
 	if name == "" {
 		return nil
 	}
-	s, err := jobs.NewLambdaStarter(ctx, name)
+	s, err := lambdastart.New(ctx, name)
 	if err != nil {
 		return err
 	}

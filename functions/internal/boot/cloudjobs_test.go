@@ -13,6 +13,7 @@ import (
 	cloudcode "github.com/parselambda/parselambda/shared/app"
 	"github.com/parselambda/parselambda/shared/apptest"
 	"github.com/parselambda/parselambda/shared/jobs"
+	"github.com/parselambda/parselambda/shared/jobs/lambdastart"
 	"github.com/parselambda/parselambda/shared/rest"
 )
 
@@ -64,7 +65,7 @@ func TestUseLambdaJobStarter(t *testing.T) {
 	if err := boot.UseLambdaJobStarter(context.Background(), env.App, func(k string) string { return vars[k] }); err != nil {
 		t.Fatal(err)
 	}
-	if s, ok := env.App.JobStarter().(*jobs.LambdaStarter); !ok || s.FunctionName != "app-prod-jobs" {
+	if s, ok := env.App.JobStarter().(*lambdastart.Starter); !ok || s.FunctionName != "app-prod-jobs" {
 		t.Errorf("in Lambda: %#v", env.App.JobStarter())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/files"
 	"github.com/parselambda/parselambda/shared/mail"
+	"github.com/parselambda/parselambda/shared/mail/ses"
 )
 
 // Services are the engine's outside services, built once per container without network I/O.
@@ -49,7 +50,7 @@ func Mailer(ctx context.Context, getenv func(string) string, awsCfg AWSConfigFun
 		if err != nil {
 			return nil, err
 		}
-		return &mail.SES{Client: sesv2.NewFromConfig(cfg), ConfigurationSet: env("SES_CONFIGURATION_SET")}, nil
+		return &ses.Sender{Client: sesv2.NewFromConfig(cfg), ConfigurationSet: env("SES_CONFIGURATION_SET")}, nil
 	}
 	if dir := env("OUTBOX_DIR"); dir != "" {
 		return &mail.Outbox{Dir: dir, Log: log}, nil
@@ -61,7 +62,7 @@ func mailName(m mail.Sender) string {
 	switch m.(type) {
 	case nil:
 		return "off"
-	case *mail.SES:
+	case *ses.Sender:
 		return "ses"
 	case *mail.Outbox:
 		return "outbox"

@@ -13,6 +13,7 @@ import (
 	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/files"
 	"github.com/parselambda/parselambda/shared/mail"
+	"github.com/parselambda/parselambda/shared/mail/ses"
 )
 
 func TestServices(t *testing.T) {
@@ -37,7 +38,7 @@ func TestServices(t *testing.T) {
 		}
 		got := "none"
 		switch m.(type) {
-		case *mail.SES:
+		case *ses.Sender:
 			got = "ses"
 		case *mail.Outbox:
 			got = "outbox"

@@ -1,4 +1,4 @@
-package jobs_test
+package lambdastart_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/parselambda/parselambda/shared/apptest"
 	"github.com/parselambda/parselambda/shared/cloud"
 	"github.com/parselambda/parselambda/shared/jobs"
+	"github.com/parselambda/parselambda/shared/jobs/lambdastart"
 	"github.com/parselambda/parselambda/shared/rest"
 )
 
@@ -71,7 +72,7 @@ func (f *fakeLambda) client() *lambda.Client {
 
 func TestLambdaStarter(t *testing.T) {
 	f := newFakeLambda(t, "parse-jobs")
-	s := &jobs.LambdaStarter{Client: f.client(), FunctionName: "parse-jobs"}
+	s := &lambdastart.Starter{Client: f.client(), FunctionName: "parse-jobs"}
 	inv := jobs.Invocation{JobName: "cleanup", Params: map[string]any{"days": 7.0}, StatusID: "abc123"}
 	if err := s.Start(context.Background(), inv); err != nil {
 		t.Fatalf("start: %v", err)
@@ -85,7 +86,7 @@ func TestLambdaStarter(t *testing.T) {
 		t.Errorf("payload %s (%v)", f.payloads[0], err)
 	}
 	f.mu.Unlock()
-	bad := &jobs.LambdaStarter{Client: f.client(), FunctionName: "missing"}
+	bad := &lambdastart.Starter{Client: f.client(), FunctionName: "missing"}
 	if err := bad.Start(context.Background(), inv); err == nil {
 		t.Error("starting an unknown function succeeded")
 	}
@@ -101,7 +102,7 @@ func TestJobThroughLambda(t *testing.T) {
 	})
 	env := apptest.NewWith(t, nil, func(o *rest.Options) {
 		o.Cloud = reg
-		o.JobStarter = &jobs.LambdaStarter{Client: f.client(), FunctionName: "parse-jobs"}
+		o.JobStarter = &lambdastart.Starter{Client: f.client(), FunctionName: "parse-jobs"}
 	})
 	r := env.Do(apptest.Req{Method: "POST", Path: "/jobs/hello", Master: true, Body: map[string]any{"who": "world"}})
 	id := r.Header.Get("X-Parse-Job-Status-Id")
@@ -131,7 +132,7 @@ func TestJobThroughLambda(t *testing.T) {
 	// A starter that fails: the run is recorded as failed and the client is told.
 	env2 := apptest.NewWith(t, nil, func(o *rest.Options) {
 		o.Cloud = reg
-		o.JobStarter = &jobs.LambdaStarter{Client: f.client(), FunctionName: "missing"}
+		o.JobStarter = &lambdastart.Starter{Client: f.client(), FunctionName: "missing"}
 	})
 	r = env2.Do(apptest.Req{Method: "POST", Path: "/jobs/hello", Master: true})
 	if r.Code() != 141 {
