@@ -38,6 +38,7 @@ func main() {
 }
 
 func run() error {
+	config.TuneRuntime(os.Getenv) // GOGC=400 and a soft memory limit unless the environment sets them
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
