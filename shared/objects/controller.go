@@ -122,7 +122,7 @@ func (c *Controller) CreateWith(ctx context.Context, a *auth.Auth, className str
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.DB.Collection(className).InsertOne(ctx, n.insertable()); err != nil {
+	if _, err := c.DB.Collection(className).InsertOne(ctx, n.doc); err != nil {
 		return nil, c.dbError(ctx, err)
 	}
 	if err := c.applyRelations(ctx, className, n.id, n.relations); err != nil {
@@ -137,15 +137,6 @@ type newObject struct {
 	now       time.Time
 	doc       bson.D
 	relations []storage.RelationOp
-}
-
-// insertable is the document as the driver sends it: already BSON when storage.MarshalDoc can write
-// it (no second encoding by reflection), else the bson.D for the driver to encode (and report).
-func (n *newObject) insertable() any {
-	if raw, err := storage.MarshalDoc(n.doc); err == nil {
-		return raw
-	}
-	return n.doc
 }
 
 // answer is the create's answer, {objectId, createdAt}.

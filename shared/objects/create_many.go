@@ -63,7 +63,7 @@ func (c *Controller) CreateMany(ctx context.Context, a *auth.Auth, className str
 			continue
 		}
 		objs[i] = n
-		docs = append(docs, n.insertable())
+		docs = append(docs, n.doc)
 		at = append(at, i)
 	}
 	if len(docs) == 0 {
