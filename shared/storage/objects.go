@@ -67,7 +67,7 @@ var readOnlyKeys = map[string]bool{"objectId": true, "createdAt": true, "updated
 // Encode translates a REST body for class into a Write. create says whether it makes a new object
 // (operators then become plain values).
 func Encode(class *schema.Class, body map[string]any, create bool) (*Write, error) {
-	w := &Write{Fields: map[string]schema.Field{}}
+	w := &Write{Fields: make(map[string]schema.Field, len(body)), Set: make(bson.D, 0, len(body)+2)}
 	for _, key := range sortedKeys(body) {
 		val := body[key]
 		if readOnlyKeys[key] {
