@@ -479,6 +479,38 @@ func TestObjectsDottedIncrementAnswer(t *testing.T) {
 	eq(t, "answer", a, obj{"stats": obj{"wins": 3, "losses": 2}, "n": 1})
 }
 
+// A key path in a create makes the sub-object (Parse Server adds the Object field to the schema and
+// then fails with an internal error); a path through a value, or a path set twice, is a 105.
+func TestObjectsDottedCreate(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, nil)
+	r := env.Do(apptest.Req{Method: "POST", Path: "/classes/Game", Master: true, Body: obj{"stats.wins": 3, "stats.detail.at": "home", "stats.losses": obj{"__op": "Increment", "amount": 2}, "name": "g"}})
+	if r.Status != 201 {
+		t.Fatalf("%d %s", r.Status, r.Raw)
+	}
+	id, _ := r.Map()["objectId"].(string)
+	got := get(t, env, "Game", id)
+	eq(t, "stats", got["stats"], obj{"wins": 3, "losses": 2, "detail": obj{"at": "home"}})
+	eq(t, "name", got["name"], "g")
+	// The sub-object is an Object field: a query on a key path finds it.
+	q := env.Do(apptest.Req{Method: "GET", Path: `/classes/Game?where={"stats.wins":3}`})
+	if n := len(q.Map()["results"].([]any)); n != 1 {
+		t.Fatalf("query by key path found %d objects: %s", n, q.Raw)
+	}
+	for name, body := range map[string]obj{
+		"path through a number": {"a": 1, "a.b": 2},
+		"path set twice":        {"o": obj{"b": 1}, "o.b": 2},
+	} {
+		r := env.Do(apptest.Req{Method: "POST", Path: "/classes/Other", Master: true, Body: body})
+		if r.Status != 400 || r.Map()["code"] != float64(105) {
+			t.Errorf("%s: %d %s, want 400 code 105", name, r.Status, r.Raw)
+		}
+	}
+	if n := count(t, env, "Other"); n != 0 {
+		t.Errorf("refused creates stored %d objects", n)
+	}
+}
+
 func TestObjectsRelations(t *testing.T) {
 	t.Parallel()
 	env := apptest.New(t, nil)

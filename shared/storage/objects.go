@@ -2,6 +2,7 @@ package storage
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -116,7 +117,66 @@ func Encode(class *schema.Class, body map[string]any, create bool) (*Write, erro
 			return nil, err
 		}
 	}
+	if create {
+		set, err := nestDotted(w.Set)
+		if err != nil {
+			return nil, err
+		}
+		w.Set = set
+	}
 	return w, nil
+}
+
+// nestDotted turns the key paths of a new object's fields into sub-documents: a create with
+// {"stats.wins": 3} stores {stats: {wins: 3}}, the Object field the schema gets (Parse Server adds the
+// same Object field, then fails the insert with an internal error). A path through a value that is
+// not an object, or set twice, is refused with 105.
+func nestDotted(set bson.D) (bson.D, error) {
+	dotted := false
+	for _, e := range set {
+		if strings.Contains(e.Key, ".") {
+			dotted = true
+			break
+		}
+	}
+	if !dotted {
+		return set, nil
+	}
+	out := make(bson.D, 0, len(set))
+	for _, e := range set {
+		path := strings.Split(e.Key, ".")
+		var err error
+		if out, err = setNested(out, path, e.Value); err != nil {
+			return nil, parse.Errorf(parse.InvalidKeyName, "Invalid field name: %s.", e.Key)
+		}
+	}
+	return out, nil
+}
+
+func setNested(d bson.D, path []string, v any) (bson.D, error) {
+	for i := range d {
+		if d[i].Key != path[0] {
+			continue
+		}
+		sub, ok := d[i].Value.(bson.D)
+		if len(path) == 1 || !ok {
+			return nil, errors.New("conflict")
+		}
+		sub, err := setNested(sub, path[1:], v)
+		if err != nil {
+			return nil, err
+		}
+		d[i].Value = sub
+		return d, nil
+	}
+	if len(path) == 1 {
+		return append(d, bson.E{Key: path[0], Value: v}), nil
+	}
+	sub, err := setNested(bson.D{}, path[1:], v)
+	if err != nil {
+		return nil, err
+	}
+	return append(d, bson.E{Key: path[0], Value: sub}), nil
 }
 
 func validPath(p string) bool {
