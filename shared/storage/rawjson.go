@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -137,17 +139,7 @@ func (e *rawEncoder) topField(k []byte, v bsoncore.Value) bool {
 		if !e.key("objectId") {
 			return false
 		}
-		switch v.Type {
-		case bsoncore.TypeString:
-			return e.value(v)
-		case bsoncore.TypeObjectID:
-			id := v.ObjectID()
-			e.b = append(e.b, '"')
-			e.b = appendHex(e.b, id[:])
-			e.b = append(e.b, '"')
-			return true
-		}
-		return e.value(v)
+		return e.value(v) // a string, an ObjectID's hex, or whatever else is stored
 	case "_created_at", "createdAt", "_updated_at", "updatedAt":
 		out := "createdAt"
 		if k[1] == 'u' || k[0] == 'u' {
@@ -184,7 +176,7 @@ func (e *rawEncoder) topField(k []byte, v bsoncore.Value) bool {
 		if !ok {
 			return true
 		}
-		cn, id, found := cutString(bytesString(s), '$')
+		cn, id, found := strings.Cut(bytesString(s), "$")
 		name := k[3:]
 		if !found {
 			return true
@@ -331,7 +323,7 @@ func (e *rawEncoder) value(v bsoncore.Value) bool {
 	case bsoncore.TypeObjectID:
 		id := v.ObjectID()
 		e.b = append(e.b, '"')
-		e.b = appendHex(e.b, id[:])
+		e.b = hex.AppendEncode(e.b, id[:])
 		e.b = append(e.b, '"')
 	case bsoncore.TypeDecimal128:
 		h, l := v.Decimal128()
@@ -541,22 +533,6 @@ func appendTime(b []byte, ms int64) []byte {
 }
 
 const hexDigits = "0123456789abcdef"
-
-func appendHex(b, src []byte) []byte {
-	for _, c := range src {
-		b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
-	}
-	return b
-}
-
-func cutString(s string, sep byte) (before, after string, found bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
-}
 
 // appendJSONString writes s as a JSON string the way encoding/json does without HTML escaping:
 // control characters escaped, invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped.
