@@ -1,9 +1,7 @@
 package objects
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -68,13 +66,11 @@ func (c *Controller) appendObject(dst []byte, cls *schema.Class, raw bson.Raw) (
 	if err := bson.Unmarshal(raw, &doc); err != nil {
 		return dst, parse.NewError(parse.InternalServerError, "decode a stored object: "+err.Error())
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(storage.Decode(cls, doc, c.FileURL)); err != nil {
+	b, err := storage.MarshalJSON(storage.Decode(cls, doc, c.FileURL))
+	if err != nil {
 		return dst, parse.NewError(parse.InternalServerError, "encode a stored object: "+err.Error())
 	}
-	return append(dst, bytes.TrimRight(buf.Bytes(), "\n")...), nil
+	return append(dst, b...), nil
 }
 
 // encodeAll writes every document of cur into res.Encoded as a JSON array.

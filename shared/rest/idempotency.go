@@ -1,12 +1,12 @@
 package rest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strconv"
 
 	"github.com/parselambda/parselambda/shared/idempotency"
+	"github.com/parselambda/parselambda/shared/storage"
 )
 
 // idempotent runs h for req unless req repeats an X-Parse-Request-Id seen within IDEMPOTENCY_TTL on
@@ -64,15 +64,13 @@ func (a *App) idempotencyDone(ctx context.Context, t *idempotency.Ticket, s *ide
 
 // storedOf encodes a response as writeJSON would; nil when it cannot be encoded (not stored then).
 func storedOf(resp *Response) *idempotency.Stored {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(resp.Body); err != nil {
+	body, err := storage.MarshalJSON(resp.Body)
+	if err != nil {
 		return nil
 	}
 	status := resp.Status
 	if status == 0 {
 		status = 200
 	}
-	return &idempotency.Stored{Status: status, Body: json.RawMessage(bytes.TrimRight(buf.Bytes(), "\n")), Location: resp.Location, Header: resp.Header}
+	return &idempotency.Stored{Status: status, Body: json.RawMessage(body), Location: resp.Location, Header: resp.Header}
 }

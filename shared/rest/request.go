@@ -15,6 +15,7 @@ import (
 
 	"github.com/parselambda/parselambda/shared/auth"
 	"github.com/parselambda/parselambda/shared/parse"
+	"github.com/parselambda/parselambda/shared/storage"
 )
 
 // Request is one parsed Parse REST call.
@@ -301,16 +302,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		writeBody(w, status, raw)
 		return
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	body, err := storage.MarshalJSON(v)
+	if err != nil {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(500)
 		_, _ = w.Write([]byte(`{"code":1,"error":"Internal server error."}`))
 		return
 	}
-	writeBody(w, status, bytes.TrimRight(buf.Bytes(), "\n"))
+	writeBody(w, status, body)
 }
 
 // writeBody sends a JSON answer with its length, so the server writes it in one piece (no chunked

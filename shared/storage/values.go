@@ -4,6 +4,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"math"
@@ -343,4 +344,16 @@ func EncodeACL(v any) (rperm, wperm bson.A, acl bson.D, err error) {
 		}
 	}
 	return rperm, wperm, acl, nil
+}
+
+// MarshalJSON encodes an answer as the API sends it: encoding/json without HTML escaping and
+// without the encoder's trailing newline.
+func MarshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
