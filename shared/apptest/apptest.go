@@ -33,6 +33,7 @@ import (
 var (
 	once    sync.Once
 	client  *mongo.Client
+	uri     string
 	caps    query.Caps
 	initErr error
 	dbSeq   atomic.Int64
@@ -43,7 +44,7 @@ var (
 func Client(tb testing.TB) (*mongo.Client, query.Caps) {
 	tb.Helper()
 	once.Do(func() {
-		uri := os.Getenv("MONGODB_URI")
+		uri = os.Getenv("MONGODB_URI")
 		if uri == "" {
 			dir, err := os.MkdirTemp("", "parselambda-test-")
 			if err != nil {
@@ -66,6 +67,14 @@ func Client(tb testing.TB) (*mongo.Client, query.Caps) {
 		tb.Fatalf("test database: %v", initErr)
 	}
 	return client, caps
+}
+
+// URI returns the address of the shared test database (started as Client starts it), for a test that
+// needs a client of its own, such as one with a command monitor.
+func URI(tb testing.TB) string {
+	tb.Helper()
+	Client(tb)
+	return uri
 }
 
 // DB returns a fresh, empty database.

@@ -28,7 +28,6 @@ import (
 	"github.com/parselambda/parselambda/shared/apptest"
 	"github.com/parselambda/parselambda/shared/cloud"
 	"github.com/parselambda/parselambda/shared/config"
-	"github.com/parselambda/parselambda/shared/embeddb"
 	"github.com/parselambda/parselambda/shared/rest"
 )
 
@@ -79,26 +78,12 @@ var (
 	monSeq     atomic.Int64
 )
 
-// monitoredEnv is an engine whose database client counts commands: over MONGODB_URI when set, else a
-// second embedded FerretDB of its own (apptest's client does not tell its address). take returns
-// what was counted since its last call.
+// monitoredEnv is an engine whose database client, connected to apptest's database, counts commands.
+// take returns what was counted since its last call.
 func monitoredEnv(tb testing.TB, mod func(*config.Config), opts ...apptest.Option) (env *apptest.Env, take func() (map[string]int, map[string][]int)) {
 	tb.Helper()
+	uri := apptest.URI(tb)
 	monOnce.Do(func() {
-		uri := os.Getenv("MONGODB_URI")
-		if uri == "" {
-			dir, err := os.MkdirTemp("", "parselambda-batchmany-")
-			if err != nil {
-				monErr = err
-				return
-			}
-			db, err := embeddb.Start(embeddb.Options{Dir: dir})
-			if err != nil {
-				monErr = err
-				return
-			}
-			uri = db.URI
-		}
 		monClient, monErr = mongo.Connect(options.Client().ApplyURI(uri).SetMonitor(&event.CommandMonitor{Started: monCounter.started}))
 	})
 	if monErr != nil {
