@@ -56,7 +56,15 @@ type oursSpec struct {
 	appID     string
 	masterKey string
 	pprofAddr string
+	// lambdaRuntime runs the server with the runtime settings the Lambda functions give themselves
+	// (config.RuntimeFromEnv inside Lambda: GOMAXPROCS=1 besides GOGC=400), since on the external
+	// database our server stands for a function. The embedded database shares the server's process,
+	// so that target keeps Go's default.
+	lambdaRuntime bool
 }
+
+// lambdaRuntimeEnv is what lambdaRuntime adds to our server's environment.
+var lambdaRuntimeEnv = []string{"GOMAXPROCS=1"}
 
 func (s oursSpec) env() []string {
 	env := []string{
@@ -74,8 +82,12 @@ func (s oursSpec) env() []string {
 	if s.pprofAddr != "" {
 		env = append(env, "PPROF_ADDR="+s.pprofAddr)
 	}
+	if s.lambdaRuntime {
+		env = append(env, lambdaRuntimeEnv...)
+	}
 	// BENCH_OURS_X=v in the benchmark's environment sets X=v for our server (runtime experiments
-	// such as BENCH_OURS_GOGC=200); the settings are recorded in the JSON results.
+	// such as BENCH_OURS_GOGC=200, or BENCH_OURS_GOMAXPROCS=2 against lambdaRuntime: exec keeps the
+	// last value of a repeated key); the settings are recorded in the JSON results.
 	return append(env, oursEnvOverrides()...)
 }
 

@@ -129,6 +129,8 @@ func (r *Report) skip(msg string) { r.Skipped = append(r.Skipped, msg) }
 func (r *Report) addTarget(t *target) {
 	note := "server CPU: the server process; database CPU: the FerretDB process"
 	switch {
+	case t.key == tkOurs:
+		note += "; run with the Lambda functions' runtime settings (" + strings.Join(lambdaRuntimeEnv, " ") + ", GOGC=400 as everywhere)"
 	case t.embedded:
 		note = "server CPU includes the embedded database (same process)"
 	case t.serverPID == 0:
@@ -369,7 +371,12 @@ func printReport(w io.Writer, r *Report) {
 	fmt.Fprintf(w, "database: %s\n", m.Database)
 	s := r.Settings
 	fmt.Fprintf(w, "load: closed loop, ≤%d ops or %s per scenario and concurrency after %d warm-up ops; %d-object class\n", s.Requests, s.DurationCap, s.Warmup, s.Objects)
-	fmt.Fprintf(w, "CPU = user+system seconds per 1,000 ops (/proc/<pid>/stat); RSS = VmHWM; ratios = this row ÷ Parse Server (÷PS) or ÷ raw driver; latencies in ms\n\n")
+	fmt.Fprintf(w, "CPU = user+system seconds per 1,000 ops (/proc/<pid>/stat); RSS = VmHWM; ratios = this row ÷ Parse Server (÷PS) or ÷ raw driver; latencies in ms\n")
+	fmt.Fprintf(w, "ours = scripts/server on the shared FerretDB with the Lambda functions' runtime settings (%s); ours (embedded DB) keeps Go's defaults\n", strings.Join(lambdaRuntimeEnv, " "))
+	if len(s.OursEnv) > 0 {
+		fmt.Fprintf(w, "our server's environment also had: %s (BENCH_OURS_*)\n", strings.Join(s.OursEnv, " "))
+	}
+	fmt.Fprintln(w)
 	head := fmt.Sprintf("%-13s %2s  %-20s %8s %8s %8s %8s %8s %8s %6s %4s %5s │ %8s %8s %8s %8s", "scenario", "c", "server", "ops/s", "p50", "p90", "p99", "srvCPU", "dbCPU", "RSS MB", "err", "lost", "ops/s÷PS", "p99÷PS", "CPU÷PS", "p99÷raw")
 	fmt.Fprintln(w, head)
 	fmt.Fprintln(w, strings.Repeat("─", len([]rune(head))))

@@ -184,6 +184,7 @@ func runOurs(ctx context.Context, o *benchOpts, rep *Report, bin string, ferret 
 		scenarios = o.embeddedScenarios
 	} else {
 		spec.mongoURI = ferret.dbURI("bench_ours")
+		spec.lambdaRuntime = true
 	}
 	var profiles []string
 	for _, p := range o.profiles {
@@ -359,7 +360,7 @@ func coldStarters(o *benchOpts, pi *parseInstall, bin string, ferret *ferretProc
 	out = append(out, coldStarter{key: tkEmbedded, name: targetNames[tkEmbedded], base: "http://" + ae + "/parse", appID: benchAppID, masterKey: benchMasterKey,
 		start: func(ctx context.Context, wait bool) (*proc, error) { return startOurs(ctx, emb, wait) }})
 	ax := addr()
-	ext := oursSpec{bin: bin, addr: ax, mongoURI: ferret.dbURI("cold_ours"), dbName: "cold_ours", appID: benchAppID, masterKey: benchMasterKey}
+	ext := oursSpec{bin: bin, addr: ax, mongoURI: ferret.dbURI("cold_ours"), dbName: "cold_ours", appID: benchAppID, masterKey: benchMasterKey, lambdaRuntime: true}
 	out = append(out, coldStarter{key: tkOurs, name: targetNames[tkOurs] + " (external FerretDB)", base: "http://" + ax + "/parse", appID: benchAppID, masterKey: benchMasterKey,
 		start: func(ctx context.Context, wait bool) (*proc, error) { return startOurs(ctx, ext, wait) }})
 	return out

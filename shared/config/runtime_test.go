@@ -1,6 +1,10 @@
 package config
 
-import "testing"
+import (
+	"runtime"
+	"runtime/debug"
+	"testing"
+)
 
 func TestRuntimeFromEnv(t *testing.T) {
 	cases := []struct {
@@ -14,6 +18,8 @@ func TestRuntimeFromEnv(t *testing.T) {
 		{"bad memory size keeps the local limit", map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "lots"}, RuntimeSettings{GCPercent: 400, MemoryLimit: 256 << 20}},
 		{"GOGC set by the operator", map[string]string{"GOGC": "100"}, RuntimeSettings{MemoryLimit: 256 << 20}},
 		{"GOMEMLIMIT set by the operator", map[string]string{"GOMEMLIMIT": "1GiB", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512"}, RuntimeSettings{GCPercent: 400}},
+		{"inside Lambda: one P", map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024"}, RuntimeSettings{GCPercent: 400, MemoryLimit: 768 << 20, Procs: 1}},
+		{"inside Lambda, GOMAXPROCS set by the operator", map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "GOMAXPROCS": "2"}, RuntimeSettings{GCPercent: 400, MemoryLimit: 256 << 20}},
 		{"both set", map[string]string{"GOGC": "off", "GOMEMLIMIT": "100MiB"}, RuntimeSettings{}},
 	}
 	for _, c := range cases {
@@ -23,5 +29,28 @@ func TestRuntimeFromEnv(t *testing.T) {
 				t.Fatalf("RuntimeFromEnv = %+v, want %+v", got, c.want)
 			}
 		})
+	}
+}
+
+func TestTuneRuntimeSetsProcsInLambda(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	gc := debug.SetGCPercent(100)
+	limit := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() {
+		runtime.GOMAXPROCS(procs)
+		debug.SetGCPercent(gc)
+		debug.SetMemoryLimit(limit)
+	})
+	runtime.GOMAXPROCS(2)
+	env := map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512"}
+	TuneRuntime(func(k string) string { return env[k] })
+	if got := runtime.GOMAXPROCS(0); got != 1 {
+		t.Fatalf("GOMAXPROCS after TuneRuntime in Lambda = %d, want 1", got)
+	}
+	if got := debug.SetGCPercent(100); got != DefaultGCPercent {
+		t.Fatalf("GOGC after TuneRuntime = %d, want %d", got, DefaultGCPercent)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 384<<20 {
+		t.Fatalf("memory limit after TuneRuntime = %d, want %d", got, 384<<20)
 	}
 }
