@@ -15,7 +15,8 @@ import (
 )
 
 // The shared database runs in a child process of this program's own binary (so that its CPU is counted
-// apart from the servers'): the binary re-executes itself with childEnv=childFerret.
+// apart from the servers'): the binary re-executes itself with childEnv=childFerret. The floor server
+// (floor.go) is a child the same way, with childEnv=childFloor.
 const (
 	childEnv    = "BENCHCOMPARE_CHILD"
 	childFerret = "ferret"
@@ -25,11 +26,17 @@ const (
 
 // runChildIfAsked runs the child role named in the environment and reports whether it did.
 func runChildIfAsked() bool {
-	if os.Getenv(childEnv) != childFerret {
+	var err error
+	switch role := os.Getenv(childEnv); role {
+	case childFerret:
+		err = ferretChild()
+	case childFloor:
+		err = floorChild()
+	default:
 		return false
 	}
-	if err := ferretChild(); err != nil {
-		fmt.Fprintln(os.Stderr, "benchcompare ferret:", err)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "benchcompare %s: %v\n", os.Getenv(childEnv), err)
 		os.Exit(1)
 	}
 	return true

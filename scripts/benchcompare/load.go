@@ -23,6 +23,9 @@ const (
 
 var allScenarios = []string{scCreate, scGet, scQuery, scUpdate, scSignup, scBatch}
 
+// cpuScenarios are those of the server CPU budget (≤ 0.1× Parse Server's).
+var cpuScenarios = []string{scCreate, scGet, scQuery, scUpdate, scBatch}
+
 // scenarioUnit says what one operation of a scenario is.
 var scenarioUnit = map[string]string{
 	scCreate: "POST /classes (9 fields), as a client",

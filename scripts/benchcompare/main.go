@@ -41,6 +41,7 @@ type benchOpts struct {
 	concurrency       []int
 	scenarios         []string
 	embeddedScenarios []string // run against our server with its embedded database
+	floorScenarios    []string // run against the floor server (floor.go)
 	coldRuns          int
 	host              string
 	out               string
@@ -64,7 +65,7 @@ func defaultOpts() *benchOpts {
 	return &benchOpts{
 		requests: 1000, duration: 15 * time.Second, warmup: 30, warmupDur: 3 * time.Second,
 		objects: 1000, counters: 4, batchSize: 20, concurrency: []int{1, 8},
-		scenarios: allScenarios, embeddedScenarios: []string{scGet}, coldRuns: 5,
+		scenarios: allScenarios, embeddedScenarios: []string{scGet}, floorScenarios: cpuScenarios, coldRuns: 5,
 		host: "127.0.0.1", out: "bench-results/latest.json",
 		parseDir:       filepath.Join(os.TempDir(), "parselambda-benchcompare-parse-server-"+parseServerVersion),
 		profileSeconds: 15, log: os.Stderr,
@@ -92,6 +93,7 @@ func parseFlags(args []string) (*benchOpts, error) {
 	conc := fs.String("concurrency", "1,8", "comma-separated client concurrencies")
 	scen := fs.String("scenarios", strings.Join(allScenarios, ","), "scenarios to run")
 	emb := fs.String("embedded-scenarios", scGet, "scenarios also run against our server on its embedded database (\"\" for none)")
+	floor := fs.String("floor-scenarios", strings.Join(cpuScenarios, ","), "scenarios also run against the floor server: the raw driver line behind a minimal net/http server, for its CPU (\"\" for none)")
 	fs.StringVar(&o.host, "host", o.host, "loopback address every process listens on")
 	fs.StringVar(&o.out, "out", o.out, "JSON results file")
 	fs.StringVar(&o.parseDir, "parse-dir", o.parseDir, "folder where parse-server is installed with npm (reused across runs)")
@@ -138,6 +140,9 @@ func parseFlags(args []string) (*benchOpts, error) {
 		return nil, err
 	}
 	if o.embeddedScenarios, err = scenarioList(*emb); err != nil {
+		return nil, err
+	}
+	if o.floorScenarios, err = scenarioList(*floor); err != nil {
 		return nil, err
 	}
 	if err := checkLoopback(o.host); err != nil {

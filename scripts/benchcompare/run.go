@@ -31,6 +31,7 @@ const (
 	tkOurs     = "ours"
 	tkEmbedded = "ours-embedded"
 	tkRaw      = "raw"
+	tkFloor    = "floor"
 )
 
 var targetNames = map[string]string{
@@ -38,6 +39,7 @@ var targetNames = map[string]string{
 	tkOurs:     "ours",
 	tkEmbedded: "ours (embedded DB)",
 	tkRaw:      "raw mongo-driver",
+	tkFloor:    "floor: net/http+drv",
 }
 
 // run does the whole comparison. The report is answered even with an error, holding what was measured.
@@ -114,6 +116,11 @@ func run(ctx context.Context, o *benchOpts) (*Report, error) {
 	}
 	if err := runRaw(ctx, o, rep, ferret); err != nil {
 		return rep, err
+	}
+	if len(o.floorScenarios) > 0 {
+		if err := runFloor(ctx, o, rep, ferret); err != nil {
+			return rep, err
+		}
 	}
 
 	// Cold starts.
@@ -233,6 +240,22 @@ func runOurs(ctx context.Context, o *benchOpts, rep *Report, bin string, ferret 
 		}
 	}
 	return runTarget(ctx, o, rep, t, scenarios, prof)
+}
+
+// runFloor measures the floor server (floor.go): the raw line's operations behind net/http.
+func runFloor(ctx context.Context, o *benchOpts, rep *Report, ferret *ferretProc) error {
+	addr, err := freeAddr(o.host)
+	if err != nil {
+		return err
+	}
+	o.logf("starting the floor server on %s", addr)
+	p, err := startFloor(ctx, addr, ferret.dbURI("bench_floor"), "bench_floor")
+	if err != nil {
+		return err
+	}
+	defer p.stop(10 * time.Second)
+	t := &target{key: tkFloor, name: targetNames[tkFloor], drv: newFloorDriver(addr), serverPID: p.pid(), dbPID: ferret.pid()}
+	return runTarget(ctx, o, rep, t, o.floorScenarios, nil)
 }
 
 func runRaw(ctx context.Context, o *benchOpts, rep *Report, ferret *ferretProc) error {

@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// TestMain lets the test binary serve as the FerretDB child process, as the program's binary does.
+// TestMain lets the test binary serve as the FerretDB and floor child processes, as the program's
+// binary does.
 func TestMain(m *testing.M) {
 	if runChildIfAsked() {
 		return
@@ -48,6 +49,9 @@ func TestSmoke(t *testing.T) {
 	}
 	for _, sc := range o.embeddedScenarios {
 		want[tkEmbedded+" "+sc] = len(o.concurrency)
+	}
+	for _, sc := range o.floorScenarios {
+		want[tkFloor+" "+sc] = len(o.concurrency)
 	}
 	for _, r := range rep.Results {
 		key := r.Target + " " + r.Scenario
