@@ -134,6 +134,9 @@ type BcryptTime struct {
 	Impl      string  `json:"impl"`
 	HashMs    float64 `json:"hashMs"`
 	CompareMs float64 `json:"compareMs"`
+	// SpreadMs is max − min over all the timed hashes and compares (the same work at cost 10): how
+	// much one bcrypt operation's CPU moves from one to the next on this machine.
+	SpreadMs float64 `json:"spreadMs"`
 }
 
 // bcryptTime runs Parse Server's own password module under node.
@@ -260,6 +263,7 @@ const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) /
     await password.compare('password-' + (n - 1), hash);
     compares.push(cpuMs() - t);
   }
-  console.log(JSON.stringify({ impl: impl + ' (node ' + process.version + ')', hashMs: median(hashes), compareMs: median(compares) }));
+  const all = hashes.concat(compares);
+  console.log(JSON.stringify({ impl: impl + ' (node ' + process.version + ')', hashMs: median(hashes), compareMs: median(compares), spreadMs: Math.max(...all) - Math.min(...all) }));
 })().catch(e => { console.error(e); process.exit(1); });
 `
