@@ -91,6 +91,7 @@ func startFerret(ctx context.Context, dir, host string) (*ferretProc, error) {
 				}
 			}
 		}
+		_, _ = io.Copy(io.Discard, pr) // a line too long for the scanner must not block the child
 	}()
 	go func() { <-p.done; pw.Close() }()
 	select {

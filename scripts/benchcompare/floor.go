@@ -40,9 +40,11 @@ func floorChild() error {
 	config.TuneRuntime(os.Getenv) // GOGC=400 and the memory limit, as our server
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	d, err := newRawDriver(ctx, os.Getenv(floorURI), os.Getenv(floorDBName))
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	d, err := newRawDriver(pingCtx, os.Getenv(floorURI), os.Getenv(floorDBName))
+	cancel()
 	if err != nil {
-		return err
+		return fmt.Errorf("database: %w", err)
 	}
 	defer d.close()
 	addr := os.Getenv(floorAddr)
@@ -148,6 +150,7 @@ func startFloor(ctx context.Context, addr, dbURI, dbName string) (*proc, error) 
 				}
 			}
 		}
+		_, _ = io.Copy(io.Discard, pr) // a line too long for the scanner must not block the child
 	}()
 	go func() { <-p.done; pw.Close() }()
 	select {

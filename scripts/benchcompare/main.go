@@ -65,7 +65,7 @@ func defaultOpts() *benchOpts {
 	return &benchOpts{
 		requests: 1000, duration: 15 * time.Second, warmup: 30, warmupDur: 3 * time.Second,
 		objects: 1000, counters: 4, batchSize: 20, concurrency: []int{1, 8},
-		scenarios: allScenarios, embeddedScenarios: []string{scGet}, floorScenarios: cpuScenarios, coldRuns: 5,
+		scenarios: allScenarios, embeddedScenarios: []string{scGet}, floorScenarios: allScenarios, coldRuns: 5,
 		host: "127.0.0.1", out: "bench-results/latest.json",
 		parseDir:       filepath.Join(os.TempDir(), "parselambda-benchcompare-parse-server-"+parseServerVersion),
 		profileSeconds: 15, log: os.Stderr,
@@ -93,7 +93,7 @@ func parseFlags(args []string) (*benchOpts, error) {
 	conc := fs.String("concurrency", "1,8", "comma-separated client concurrencies")
 	scen := fs.String("scenarios", strings.Join(allScenarios, ","), "scenarios to run")
 	emb := fs.String("embedded-scenarios", scGet, "scenarios also run against our server on its embedded database (\"\" for none)")
-	floor := fs.String("floor-scenarios", strings.Join(cpuScenarios, ","), "scenarios also run against the floor server: the raw driver line behind a minimal net/http server, for its CPU (\"\" for none)")
+	floor := fs.String("floor-scenarios", strings.Join(allScenarios, ","), "scenarios also run against the floor server: the raw driver line behind a minimal net/http server, for its CPU (\"\" for none)")
 	fs.StringVar(&o.host, "host", o.host, "loopback address every process listens on")
 	fs.StringVar(&o.out, "out", o.out, "JSON results file")
 	fs.StringVar(&o.parseDir, "parse-dir", o.parseDir, "folder where parse-server is installed with npm (reused across runs)")

@@ -130,15 +130,23 @@ func (r *Report) addTarget(t *target) {
 	note := "server CPU: the server process; database CPU: the FerretDB process"
 	switch {
 	case t.key == tkOurs:
-		note += "; run with the Lambda functions' runtime settings (" + strings.Join(lambdaRuntimeEnv, " ") + ", GOGC=400 as everywhere)"
+		note += "; run with the Lambda functions' runtime settings (" + strings.Join(lambdaRuntimeEnv, " ") + ", GOGC=400 as everywhere)" + overridesNote()
 	case t.embedded:
 		note = "server CPU includes the embedded database (same process)"
 	case t.key == tkFloor:
-		note = "the raw driver line's operations behind a minimal net/http server (floor.go), a child process with our server's runtime settings; server CPU: that process"
+		note = "the raw driver line's operations behind a minimal net/http server (floor.go; it reads no JSON body and writes no document), a child process with our server's runtime settings" + overridesNote() + "; server CPU: that process"
 	case t.serverPID == 0:
 		note = "no server: the database operations our server sends, straight from the benchmark with mongo-driver v2; database CPU only"
 	}
 	r.Targets = append(r.Targets, TargetInfo{Key: t.key, Name: t.name, Note: note})
+}
+
+// overridesNote names the BENCH_OURS_* settings that override the runtime settings, if any.
+func overridesNote() string {
+	if ov := oursEnvOverrides(); len(ov) > 0 {
+		return ", then BENCH_OURS_*: " + strings.Join(ov, " ")
+	}
+	return ""
 }
 
 // result finds the result of target key for scenario sc at concurrency c.
@@ -183,7 +191,7 @@ func (r *Report) evaluate() {
 	{
 		ok, any := true, false
 		var parts []string
-		for _, sc := range []string{scCreate, scGet, scQuery, scUpdate, scBatch} {
+		for _, sc := range cpuScenarios {
 			var cs []string
 			for _, c := range concs {
 				a, b := r.result(tkOurs, sc, c), r.result(tkParse, sc, c)
@@ -207,9 +215,11 @@ func (r *Report) evaluate() {
 		}
 		add("server CPU per request ≤ 0.1× Parse Server's (create/get/query/update/batch; floor: net/http + driver alone)", status(ok, any), strings.Join(parts, "; "))
 	}
-	// 2. Sign-up + login: bcrypt apart. The rest is a difference: the CPU per sign-up + login minus the
-	// bcrypt medians, timed apart. It is judged only where 0.1× Parse Server's rest is above what the
-	// bcrypt timing can resolve (the spread of one operation, twice: a sign-up + login does two).
+	// 2. Sign-up + login: bcrypt apart. Reported, not judged: the budget (0.1× of Parse Server's CPU
+	// without its two bcrypt operations, ~2–3 ms here) is smaller than what subtracting bcrypt timed
+	// apart can resolve — one operation's CPU moves by several ms, and bcrypt inside a loaded server
+	// costs systematically more or less than bcrypt timed alone. What is exact is ours minus the floor
+	// server, which runs the same bcrypt and the same database operations without Parse.
 	{
 		var parts []string
 		for _, b := range r.Bcrypt {
@@ -223,33 +233,25 @@ func (r *Report) evaluate() {
 				parseBc = &r.Bcrypt[i]
 			}
 		}
-		ok, any := true, false
 		for _, c := range concs {
 			a, b := r.result(tkOurs, scSignup, c), r.result(tkParse, scSignup, c)
-			if a == nil || b == nil || a.ServerCPU == nil || b.ServerCPU == nil || *b.ServerCPU <= 0 {
+			if a == nil || a.ServerCPU == nil {
 				continue
 			}
-			line := fmt.Sprintf("c%d server CPU per sign-up+login: ours %.1f ms, Parse Server %.1f ms (%.2f×)", c, *a.ServerCPU, *b.ServerCPU, *a.ServerCPU / *b.ServerCPU)
-			if oursBc != nil && parseBc != nil {
-				oursHash, parseHash := oursBc.HashMs+oursBc.CompareMs, parseBc.HashMs+parseBc.CompareMs
-				ours, ps := *a.ServerCPU-oursHash, *b.ServerCPU-parseHash
-				line += fmt.Sprintf(", without bcrypt ≈ ours %s, Parse Server %s", lessBcrypt(*a.ServerCPU, oursHash), lessBcrypt(*b.ServerCPU, parseHash))
-				switch resolution := 2 * oursBc.SpreadMs; {
-				case ps <= 0 || 0.1*ps < resolution:
-					line += fmt.Sprintf(" (not judged: 0.1× Parse Server's rest is %.1f ms, below the ±%.1f ms the bcrypt timing resolves)", max(0.1*ps, 0), resolution)
-				default:
-					any = true
-					x := max(ours, 0) / ps
-					mark := ""
-					if x > 0.1 {
-						ok, mark = false, "!"
-					}
-					line += fmt.Sprintf(" (%.2f×%s)", x, mark)
-				}
+			line := fmt.Sprintf("c%d server CPU per sign-up+login: ours %.1f ms", c, *a.ServerCPU)
+			if b != nil && b.ServerCPU != nil && *b.ServerCPU > 0 {
+				line += fmt.Sprintf(", Parse Server %.1f ms (%.2f×)", *b.ServerCPU, *a.ServerCPU / *b.ServerCPU)
+			}
+			if f := r.result(tkFloor, scSignup, c); f != nil && f.ServerCPU != nil {
+				line += fmt.Sprintf("; ours − floor (Parse's work beyond the same bcrypt and database operations) %.1f ms", *a.ServerCPU-*f.ServerCPU)
+			}
+			if oursBc != nil && parseBc != nil && b != nil && b.ServerCPU != nil {
+				line += fmt.Sprintf("; minus the bcrypt medians (estimates): ours %s, Parse Server %s",
+					lessBcrypt(*a.ServerCPU, oursBc.HashMs+oursBc.CompareMs, 2*oursBc.SpreadMs), lessBcrypt(*b.ServerCPU, parseBc.HashMs+parseBc.CompareMs, 2*parseBc.SpreadMs))
 			}
 			parts = append(parts, line)
 		}
-		add("sign-up+login: bcrypt timed apart; the rest of the server CPU ≤ 0.1× Parse Server's", status(ok, any), strings.Join(parts, "; "))
+		add("sign-up+login: bcrypt timed apart; the rest of the server CPU ≤ 0.1× Parse Server's (not judged: below what subtracting bcrypt timed apart resolves)", "info", strings.Join(parts, "; "))
 	}
 	// 3. Client GET throughput on the embedded database ≥ 20× Parse Server's.
 	{
@@ -397,7 +399,7 @@ func printReport(w io.Writer, r *Report) {
 	s := r.Settings
 	fmt.Fprintf(w, "load: closed loop, ≤%d ops or %s per scenario and concurrency after %d warm-up ops; %d-object class\n", s.Requests, s.DurationCap, s.Warmup, s.Objects)
 	fmt.Fprintf(w, "CPU = user+system seconds per 1,000 ops (/proc/<pid>/stat); RSS = VmHWM; ratios = this row ÷ Parse Server (÷PS) or ÷ raw driver; latencies in ms\n")
-	fmt.Fprintf(w, "ours = scripts/server on the shared FerretDB with the Lambda functions' runtime settings (%s); ours (embedded DB) keeps Go's defaults\n", strings.Join(lambdaRuntimeEnv, " "))
+	fmt.Fprintf(w, "ours = scripts/server on the shared FerretDB with the Lambda functions' runtime settings (%s); ours (embedded DB) keeps Go's defaults; floor = the raw line's operations behind a minimal net/http server with the same settings (no JSON body read, no document written)\n", strings.Join(lambdaRuntimeEnv, " "))
 	if len(s.OursEnv) > 0 {
 		fmt.Fprintf(w, "our server's environment also had: %s (BENCH_OURS_*)\n", strings.Join(s.OursEnv, " "))
 	}
@@ -497,11 +499,12 @@ func nodeSuffix(n string) string {
 	return ", node " + n
 }
 
-// lessBcrypt is a request's CPU minus the bcrypt medians, in ms: a difference of two measurements, so
-// one below zero says only that the rest is within the bcrypt timing's spread.
-func lessBcrypt(total, bcryptMs float64) string {
-	if d := total - bcryptMs; d >= 0 {
-		return fmt.Sprintf("%.1f ms", d)
+// lessBcrypt is a request's CPU minus the bcrypt medians, in ms, with the resolution of that
+// difference (twice one operation's spread): a difference of two measurements.
+func lessBcrypt(total, bcryptMs, resolution float64) string {
+	d := total - bcryptMs
+	if d < -resolution {
+		return fmt.Sprintf("%.1f ms (inconsistent: bcrypt cost less in the run than timed alone)", d)
 	}
-	return "≈0 ms (within the bcrypt timing's spread)"
+	return fmt.Sprintf("%.1f ms ± %.1f", d, resolution)
 }

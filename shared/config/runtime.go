@@ -52,7 +52,8 @@ func RuntimeFromEnv(getenv func(string) string) RuntimeSettings {
 			s.MemoryLimit = mb << 20 / 4 * 3
 		}
 	}
-	if strings.TrimSpace(getenv("AWS_LAMBDA_RUNTIME_API")) != "" && strings.TrimSpace(getenv("GOMAXPROCS")) == "" {
+	// A GOMAXPROCS the runtime ignores (not a positive integer) does not count as set.
+	if n, err := strconv.Atoi(strings.TrimSpace(getenv("GOMAXPROCS"))); strings.TrimSpace(getenv("AWS_LAMBDA_RUNTIME_API")) != "" && (err != nil || n < 1) {
 		s.Procs = 1
 	}
 	return s

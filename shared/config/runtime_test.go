@@ -20,6 +20,7 @@ func TestRuntimeFromEnv(t *testing.T) {
 		{"GOMEMLIMIT set by the operator", map[string]string{"GOMEMLIMIT": "1GiB", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512"}, RuntimeSettings{GCPercent: 400}},
 		{"inside Lambda: one P", map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024"}, RuntimeSettings{GCPercent: 400, MemoryLimit: 768 << 20, Procs: 1}},
 		{"inside Lambda, GOMAXPROCS set by the operator", map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "GOMAXPROCS": "2"}, RuntimeSettings{GCPercent: 400, MemoryLimit: 256 << 20}},
+		{"inside Lambda, GOMAXPROCS the runtime ignores", map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "GOMAXPROCS": "abc"}, RuntimeSettings{GCPercent: 400, MemoryLimit: 256 << 20, Procs: 1}},
 		{"both set", map[string]string{"GOGC": "off", "GOMEMLIMIT": "100MiB"}, RuntimeSettings{}},
 	}
 	for _, c := range cases {

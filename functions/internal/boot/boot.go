@@ -44,7 +44,8 @@ type Container struct {
 // Init builds the container for family from the process environment and Secrets Manager. On failure
 // it reports the init error to the Lambda Runtime API and exits, as a runtime does.
 func Init(family string) *Container {
-	// GOGC=400 and a soft limit of 75% of the function's memory, unless GOGC/GOMEMLIMIT are set.
+	// GOGC=400, a soft limit of 75% of the function's memory and GOMAXPROCS=1, unless the environment
+	// sets GOGC/GOMEMLIMIT/GOMAXPROCS.
 	config.TuneRuntime(os.Getenv)
 	awsCfg := LazyAWSConfig()
 	c, err := NewContainer(context.Background(), family, os.Getenv, DefaultSecretsManager(awsCfg), awsCfg)
