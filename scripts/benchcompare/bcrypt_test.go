@@ -16,46 +16,42 @@ func TestGoBcryptTimeIsCPU(t *testing.T) {
 	}
 }
 
-func TestLessBcrypt(t *testing.T) {
-	if got := lessBcrypt(160, 150, 4); got != "10.0 ms ± 4.0" {
-		t.Fatalf("lessBcrypt(160, 150, 4) = %q", got)
-	}
-	if got := lessBcrypt(148, 150, 4); got != "-2.0 ms ± 4.0" {
-		t.Fatalf("lessBcrypt(148, 150, 4) = %q", got)
-	}
-	if got := lessBcrypt(140, 150, 4); !strings.Contains(got, "inconsistent") {
-		t.Fatalf("lessBcrypt(140, 150, 4) = %q, want it called inconsistent", got)
-	}
-}
-
-// TestSignupBudgetReport checks the sign-up + login line: reported, never judged, with ours minus
-// the floor server when the floor ran it.
-func TestSignupBudgetReport(t *testing.T) {
+// TestSignupBudget checks the sign-up + login budget: ours without bcrypt (its CPU × the share
+// outside bcrypt) against Parse Server's main thread.
+func TestSignupBudget(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
-	r := &Report{Settings: Settings{Concurrency: []int{1}}}
-	r.Results = []Result{
-		{Target: tkOurs, Scenario: scSignup, Concurrency: 1, ServerCPU: f(153)},
-		{Target: tkFloor, Scenario: scSignup, Concurrency: 1, ServerCPU: f(151.5)},
-		{Target: tkParse, Scenario: scSignup, Concurrency: 1, ServerCPU: f(180)},
-	}
-	r.Bcrypt = []BcryptTime{
-		{Impl: "golang.org/x/crypto/bcrypt (ours)", HashMs: 75, CompareMs: 75, SpreadMs: 2},
-		{Impl: "@node-rs/bcrypt (node)", HashMs: 76, CompareMs: 76, SpreadMs: 1},
-	}
-	r.evaluate()
-	for _, b := range r.Budgets {
-		if !strings.HasPrefix(b.Name, "sign-up+login") {
-			continue
+	build := func(share *float64, oursCPU, psMain float64) Budget {
+		r := &Report{Settings: Settings{Concurrency: []int{1}}, OursSignupBcryptShare: share}
+		r.Results = []Result{
+			{Target: tkOurs, Scenario: scSignup, Concurrency: 1, ServerCPU: f(oursCPU)},
+			{Target: tkParse, Scenario: scSignup, Concurrency: 1, ServerCPU: f(170), MainThreadCPU: f(psMain)},
 		}
-		for _, want := range []string{"ours − floor (Parse's work beyond the same bcrypt and database operations) 1.5 ms", "ours 3.0 ms ± 4.0", "Parse Server 28.0 ms ± 2.0", "(0.85×)"} {
-			if !strings.Contains(b.Detail, want) {
-				t.Errorf("detail %q lacks %q", b.Detail, want)
+		r.evaluate()
+		for _, b := range r.Budgets {
+			if strings.HasPrefix(b.Name, "sign-up+login") {
+				return b
 			}
 		}
-		if b.Status != "info" {
-			t.Errorf("status %q, want info (not judged)", b.Status)
-		}
-		return
+		t.Fatal("no sign-up+login budget")
+		return Budget{}
 	}
-	t.Fatal("no sign-up+login budget")
+	cases := []struct {
+		name     string
+		share    *float64
+		ours, ps float64
+		status   string
+		detail   string
+	}{
+		{"met", f(0.99), 140, 20, "met", "without bcrypt: ours 1.40 ms, Parse Server ≥ 20.00 ms (main thread) = 0.07×"},
+		{"missed", f(0.98), 150, 20, "MISSED", "ours 3.00 ms, Parse Server ≥ 20.00 ms (main thread) = 0.15×!"},
+		{"no profile", nil, 150, 20, "n/a", "c1 CPU per sign-up+login: ours 150.0 ms, Parse Server 170.0 ms"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := build(c.share, c.ours, c.ps)
+			if b.Status != c.status || !strings.Contains(b.Detail, c.detail) {
+				t.Fatalf("status %q, detail %q; want %q containing %q", b.Status, b.Detail, c.status, c.detail)
+			}
+		})
+	}
 }

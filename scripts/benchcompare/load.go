@@ -68,11 +68,14 @@ type Result struct {
 	MaxMs       float64  `json:"maxMs"`
 	ServerCPU   *float64 `json:"serverCpuSecPer1kOps,omitempty"` // server process user+system seconds per 1,000 operations
 	DBCPU       *float64 `json:"dbCpuSecPer1kOps,omitempty"`     // database process, per 1,000 operations
-	PeakRSSMB   *float64 `json:"serverPeakRssMB,omitempty"`      // VmHWM of the server process after this scenario
-	Errors      int      `json:"errors"`
-	FirstError  string   `json:"firstError,omitempty"`
-	Acked       *int64   `json:"ackedIncrements,omitempty"`
-	Lost        *int64   `json:"lostUpdates,omitempty"`
+	// MainThreadCPU is Parse Server's main thread alone (node runs the JavaScript there; bcrypt runs
+	// on libuv's thread pool), per 1,000 operations.
+	MainThreadCPU *float64 `json:"mainThreadCpuSecPer1kOps,omitempty"`
+	PeakRSSMB     *float64 `json:"serverPeakRssMB,omitempty"` // VmHWM of the server process after this scenario
+	Errors        int      `json:"errors"`
+	FirstError    string   `json:"firstError,omitempty"`
+	Acked         *int64   `json:"ackedIncrements,omitempty"`
+	Lost          *int64   `json:"lostUpdates,omitempty"`
 }
 
 // loadOut is what one closed-loop run measured.
@@ -196,9 +199,11 @@ func measure(ctx context.Context, t *target, st *state, o *benchOpts, sc string,
 	}
 	cpu0, okS := cpuSeconds(t.serverPID)
 	db0, okD := cpuSeconds(t.dbPID)
+	main0, okM := mainThreadCPUSeconds(t.serverPID)
 	out := runLoad(ctx, conc, o.requests, o.duration, seed, op)
 	cpu1, okS2 := cpuSeconds(t.serverPID)
 	db1, okD2 := cpuSeconds(t.dbPID)
+	main1, okM2 := mainThreadCPUSeconds(t.serverPID)
 	if ctx.Err() != nil {
 		return Result{}, ctx.Err()
 	}
@@ -218,6 +223,10 @@ func measure(ctx context.Context, t *target, st *state, o *benchOpts, sc string,
 		if okD && okD2 {
 			v := (db1 - db0) / float64(r.Ops) * 1000
 			r.DBCPU = &v
+		}
+		if t.key == tkParse && okM && okM2 {
+			v := (main1 - main0) / float64(r.Ops) * 1000
+			r.MainThreadCPU = &v
 		}
 	}
 	if v, ok := peakRSSMB(t.serverPID); ok {

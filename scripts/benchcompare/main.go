@@ -77,6 +77,7 @@ func smokeOpts(o *benchOpts) {
 	o.smoke = true
 	o.requests, o.duration, o.warmup, o.warmupDur = 12, 10*time.Second, 3, 5*time.Second
 	o.objects, o.coldRuns = 100, 1
+	o.profileSeconds = 5
 }
 
 func parseFlags(args []string) (*benchOpts, error) {
@@ -99,7 +100,7 @@ func parseFlags(args []string) (*benchOpts, error) {
 	fs.StringVar(&o.parseDir, "parse-dir", o.parseDir, "folder where parse-server is installed with npm (reused across runs)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (databases, logs)")
 	prof := fs.String("profile", "", "CPU-profile our server: comma-separated target:scenario pairs (targets ours, ours-embedded), at the highest concurrency; files next to -out")
-	fs.IntVar(&o.profileSeconds, "profile-seconds", o.profileSeconds, "length of each CPU profile")
+	profSecs := fs.Int("profile-seconds", 0, "length of each CPU profile in seconds (default 15; smoke 5)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -108,6 +109,9 @@ func parseFlags(args []string) (*benchOpts, error) {
 	}
 	if *smoke {
 		smokeOpts(o)
+	}
+	if *profSecs > 0 {
+		o.profileSeconds = *profSecs
 	}
 	if *requests > 0 {
 		o.requests = *requests

@@ -26,7 +26,20 @@ func cpuSeconds(pid int) (float64, bool) {
 	if pid <= 0 {
 		return 0, false
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	return statCPUSeconds(fmt.Sprintf("/proc/%d/stat", pid))
+}
+
+// mainThreadCPUSeconds is the user+system CPU time of the main thread of process pid.
+func mainThreadCPUSeconds(pid int) (float64, bool) {
+	if pid <= 0 {
+		return 0, false
+	}
+	return statCPUSeconds(fmt.Sprintf("/proc/%d/task/%d/stat", pid, pid))
+}
+
+// statCPUSeconds reads utime+stime from a /proc stat file.
+func statCPUSeconds(path string) (float64, bool) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, false
 	}

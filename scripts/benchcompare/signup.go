@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/google/pprof/profile"
+)
+
+// bcryptShare is the share of the CPU samples of a profile whose stack is inside bcrypt (the
+// golang.org/x/crypto bcrypt and blowfish packages): with a profile of our server under sign-up +
+// login, what remains is the CPU of everything else those requests do.
+func bcryptShare(path string) (float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	p, err := profile.Parse(f)
+	if err != nil {
+		return 0, err
+	}
+	idx := -1
+	for i, st := range p.SampleType {
+		if st.Type == "cpu" {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return 0, fmt.Errorf("%s: not a CPU profile", path)
+	}
+	var total, inBcrypt int64
+	for _, s := range p.Sample {
+		v := s.Value[idx]
+		total += v
+		if inPackages(s, "golang.org/x/crypto/bcrypt.", "golang.org/x/crypto/blowfish.") {
+			inBcrypt += v
+		}
+	}
+	if total == 0 {
+		return 0, fmt.Errorf("%s: no samples", path)
+	}
+	return float64(inBcrypt) / float64(total), nil
+}
+
+// inPackages reports whether a function of the sample's stack has one of the prefixes.
+func inPackages(s *profile.Sample, prefixes ...string) bool {
+	for _, loc := range s.Location {
+		for _, ln := range loc.Line {
+			if ln.Function == nil {
+				continue
+			}
+			for _, p := range prefixes {
+				if strings.HasPrefix(ln.Function.Name, p) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
