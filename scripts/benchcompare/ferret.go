@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -71,45 +69,15 @@ func startFerret(ctx context.Context, dir, host string) (*ferretProc, error) {
 	if err := checkLoopback(host); err != nil {
 		return nil, err
 	}
-	self, err := os.Executable()
+	p, u, err := startSelfChild(ctx, "FerretDB", []string{childEnv + "=" + childFerret, ferretDir + "=" + dir, ferretAddr + "=" + host + ":0"}, 60*time.Second)
 	if err != nil {
 		return nil, err
 	}
-	pr, pw := io.Pipe()
-	p, err := startProc("FerretDB", "", []string{childEnv + "=" + childFerret, ferretDir + "=" + dir, ferretAddr + "=" + host + ":0"}, pw, self)
-	if err != nil {
+	if err := checkLoopbackURL(u); err != nil {
+		p.stop(3 * time.Second)
 		return nil, err
 	}
-	uriCh := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "ready "); ok {
-				select {
-				case uriCh <- u:
-				default:
-				}
-			}
-		}
-		_, _ = io.Copy(io.Discard, pr) // a line too long for the scanner must not block the child
-	}()
-	go func() { <-p.done; pw.Close() }()
-	select {
-	case u := <-uriCh:
-		if err := checkLoopbackURL(u); err != nil {
-			p.stop(3 * time.Second)
-			return nil, err
-		}
-		return &ferretProc{proc: p, uri: u}, nil
-	case <-p.done:
-		return nil, fmt.Errorf("FerretDB exited at start (%v):\n%s", p.waitErr, p.output())
-	case <-time.After(60 * time.Second):
-		p.stop(3 * time.Second)
-		return nil, fmt.Errorf("FerretDB did not start:\n%s", p.output())
-	case <-ctx.Done():
-		p.stop(3 * time.Second)
-		return nil, ctx.Err()
-	}
+	return &ferretProc{proc: p, uri: u}, nil
 }
 
 // dbURI is the connection string of database name on this FerretDB.

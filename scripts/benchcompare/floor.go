@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -128,43 +127,10 @@ func startFloor(ctx context.Context, addr, dbURI, dbName string) (*proc, error) 
 	if err := checkLoopbackURL(dbURI); err != nil {
 		return nil, err
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
 	env := []string{childEnv + "=" + childFloor, floorURI + "=" + dbURI, floorDBName + "=" + dbName, floorAddr + "=" + addr}
 	env = append(append(env, lambdaRuntimeEnv...), oursEnvOverrides()...)
-	pr, pw := io.Pipe()
-	p, err := startProc("floor server", "", env, pw, self)
-	if err != nil {
-		return nil, err
-	}
-	ready := make(chan struct{}, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if sc.Text() == "ready" {
-				select {
-				case ready <- struct{}{}:
-				default:
-				}
-			}
-		}
-		_, _ = io.Copy(io.Discard, pr) // a line too long for the scanner must not block the child
-	}()
-	go func() { <-p.done; pw.Close() }()
-	select {
-	case <-ready:
-		return p, nil
-	case <-p.done:
-		return nil, fmt.Errorf("floor server exited at start (%v):\n%s", p.waitErr, p.output())
-	case <-time.After(30 * time.Second):
-		p.stop(3 * time.Second)
-		return nil, fmt.Errorf("floor server did not start:\n%s", p.output())
-	case <-ctx.Done():
-		p.stop(3 * time.Second)
-		return nil, ctx.Err()
-	}
+	p, _, err := startSelfChild(ctx, "floor server", env, 30*time.Second)
+	return p, err
 }
 
 // floorDriver sends each operation to the floor server.

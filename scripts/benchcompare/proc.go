@@ -249,3 +249,43 @@ func childEnvBase() []string {
 	}
 	return env
 }
+
+// startSelfChild re-executes this program as a child with env (childEnv names its role) and waits
+// until it prints a line "ready[ <value>]"; it answers the process and the value.
+func startSelfChild(ctx context.Context, name string, env []string, timeout time.Duration) (*proc, string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, "", err
+	}
+	pr, pw := io.Pipe()
+	p, err := startProc(name, "", env, pw, self)
+	if err != nil {
+		return nil, "", err
+	}
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if line := sc.Text(); line == "ready" || strings.HasPrefix(line, "ready ") {
+				select {
+				case ready <- strings.TrimSpace(strings.TrimPrefix(line, "ready")):
+				default:
+				}
+			}
+		}
+		_, _ = io.Copy(io.Discard, pr) // a line too long for the scanner must not block the child
+	}()
+	go func() { <-p.done; pw.Close() }()
+	select {
+	case v := <-ready:
+		return p, v, nil
+	case <-p.done:
+		return nil, "", fmt.Errorf("%s exited at start (%v):\n%s", name, p.waitErr, p.output())
+	case <-time.After(timeout):
+		p.stop(3 * time.Second)
+		return nil, "", fmt.Errorf("%s did not start:\n%s", name, p.output())
+	case <-ctx.Done():
+		p.stop(3 * time.Second)
+		return nil, "", ctx.Err()
+	}
+}
