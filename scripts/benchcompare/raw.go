@@ -195,12 +195,13 @@ func (r *rawDriver) newSession(ctx context.Context, userID, createdWith string) 
 
 func (r *rawDriver) SignUpLogin(ctx context.Context, username, password string) error {
 	usersColl := r.db.Collection("_User")
-	n, err := usersColl.CountDocuments(ctx, bson.D{{Key: "username", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(username) + "$"}, {Key: "$options", Value: "i"}}}}, options.Count().SetLimit(1))
-	if err != nil {
-		return err
-	}
-	if n > 0 {
+	err := usersColl.FindOne(ctx, bson.D{{Key: "username", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(username) + "$"}, {Key: "$options", Value: "i"}}}},
+		options.FindOne().SetProjection(bson.D{{Key: "username", Value: 1}, {Key: "email", Value: 1}})).Err()
+	if err == nil {
 		return fmt.Errorf("sign-up: username %q taken", username)
+	}
+	if !errors.Is(err, mongo.ErrNoDocuments) {
+		return err
 	}
 	// A sign-up cannot be answered without hashing the password, nor a login without comparing it:
 	// the floor includes both, with the library and cost our server uses.

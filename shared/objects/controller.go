@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -102,6 +103,10 @@ type WriteOptions struct {
 	Set bson.D
 	// Unset are stored columns removed on update.
 	Unset bson.D
+	// SelfACL gives the new object itself read and write access in its ACL (the ACL after its
+	// beforeSave trigger; only that entry when there is none), in the same insert: what Parse Server
+	// does for a new _User with enforcePrivateUsers.
+	SelfACL bool
 }
 
 // Create stores a new object and answers {objectId, createdAt}.
@@ -150,6 +155,10 @@ func (c *Controller) prepareCreate(ctx context.Context, a *auth.Auth, cls *schem
 	if _, ok := body["objectId"]; ok {
 		return nil, parse.NewError(parse.InvalidKeyName, "objectId is an invalid field name.")
 	}
+	id := parse.NewObjectID()
+	if o.SelfACL {
+		body = withSelfACL(body, id)
+	}
 	w, err := storage.Encode(cls, body, true)
 	if err != nil {
 		return nil, err
@@ -165,13 +174,32 @@ func (c *Controller) prepareCreate(ctx context.Context, a *auth.Auth, cls *schem
 		return nil, err
 	}
 	now := c.now()
-	id := parse.NewObjectID()
 	doc := bson.D{{Key: "_id", Value: id}}
 	doc = append(doc, applyDefaults(cls, body)...)
 	doc = append(doc, w.Set...)
 	doc = append(doc, o.Set...)
 	doc = append(doc, bson.E{Key: "_created_at", Value: bson.NewDateTimeFromTime(now)}, bson.E{Key: "_updated_at", Value: bson.NewDateTimeFromTime(now)})
 	return &newObject{id: id, now: now, doc: doc, relations: w.Relations}, nil
+}
+
+// withSelfACL is body with the new object id given read and write access in its ACL, which is only
+// that entry when body has none. An ACL that is not an object is left for Encode to refuse.
+func withSelfACL(body map[string]any, id string) map[string]any {
+	acl := map[string]any{}
+	switch v := body["ACL"].(type) {
+	case map[string]any:
+		maps.Copy(acl, v)
+	case nil:
+	default:
+		return body
+	}
+	acl[id] = map[string]any{"read": true, "write": true}
+	out := maps.Clone(body)
+	if out == nil {
+		out = map[string]any{}
+	}
+	out["ACL"] = acl
+	return out
 }
 
 func checkRequired(cls *schema.Class, body map[string]any) error {

@@ -79,44 +79,95 @@ func (s *Service) ensureIndexes(ctx context.Context) {
 
 // exists tells whether another user has field equal to value, case-insensitively as Parse Server checks.
 func (s *Service) exists(ctx context.Context, field, value, exceptID string) (bool, error) {
-	f := bson.D{{Key: field, Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(value) + "$"}, {Key: "$options", Value: "i"}}}}
+	_, found, err := s.findIdentity(ctx, identityFilter(field, value), exceptID)
+	return found, err
+}
+
+// identityFilter matches field equal to value, case-insensitively.
+func identityFilter(field, value string) bson.D {
+	return bson.D{{Key: field, Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(value) + "$"}, {Key: "$options", Value: "i"}}}}
+}
+
+// findIdentity finds one user other than exceptID matching f, reading only its username and email.
+func (s *Service) findIdentity(ctx context.Context, f bson.D, exceptID string) (identity, bool, error) {
 	if exceptID != "" {
 		f = append(f, bson.E{Key: "_id", Value: bson.D{{Key: "$ne", Value: exceptID}}})
 	}
-	n, err := s.DB.Collection(Collection).CountDocuments(ctx, f, options.Count().SetLimit(1))
-	return n > 0, err
+	var u identity
+	err := s.DB.Collection(Collection).FindOne(ctx, f, options.FindOne().SetProjection(bson.D{{Key: "username", Value: 1}, {Key: "email", Value: 1}})).Decode(&u)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return u, false, nil
+	}
+	return u, err == nil, err
 }
 
-// checkIdentity validates username/email in a create or update body.
+type identity struct {
+	Username any `bson:"username"`
+	Email    any `bson:"email"`
+}
+
+// checkIdentity validates username/email in a create or update body. Both are checked for other users
+// with one query; a taken username is reported before a taken email or a malformed email, as Parse
+// Server does.
 func (s *Service) checkIdentity(ctx context.Context, body map[string]any, exceptID string) error {
+	username, checkUsername := "", false
 	if v, ok := body["username"]; ok {
 		u, isStr := v.(string)
 		if !isStr || u == "" {
 			return parse.NewError(parse.UsernameMissing, "bad or missing username")
 		}
-		taken, err := s.exists(ctx, "username", u, exceptID)
+		username, checkUsername = u, true
+	}
+	email, checkEmail, badEmail := "", false, false
+	if v, ok := body["email"]; ok && v != nil {
+		if op, isMap := v.(map[string]any); !isMap || op["__op"] != "Delete" {
+			e, isStr := v.(string)
+			if !isStr || !emailRE.MatchString(e) {
+				badEmail = true
+			} else {
+				email, checkEmail = e, true
+			}
+		}
+	}
+	usernameTaken := parse.NewError(parse.UsernameTaken, "Account already exists for this username.")
+	switch {
+	case checkUsername && checkEmail:
+		f := bson.D{{Key: "$or", Value: bson.A{identityFilter("username", username), identityFilter("email", email)}}}
+		u, found, err := s.findIdentity(ctx, f, exceptID)
+		if err != nil || !found {
+			return err
+		}
+		if other, _ := u.Username.(string); strings.EqualFold(other, username) {
+			return usernameTaken
+		}
+		// The user found has this email; another one may still have the username.
+		taken, err := s.exists(ctx, "username", username, exceptID)
 		if err != nil {
 			return err
 		}
 		if taken {
-			return parse.NewError(parse.UsernameTaken, "Account already exists for this username.")
+			return usernameTaken
 		}
-	}
-	if v, ok := body["email"]; ok && v != nil {
-		if op, isMap := v.(map[string]any); isMap && op["__op"] == "Delete" {
-			return nil
+		return parse.NewError(parse.EmailTaken, "Account already exists for this email address.")
+	case checkUsername:
+		taken, err := s.exists(ctx, "username", username, exceptID)
+		if err != nil {
+			return err
 		}
-		e, isStr := v.(string)
-		if !isStr || !emailRE.MatchString(e) {
-			return parse.NewError(parse.InvalidEmailAddress, "Email address format is invalid.")
+		if taken {
+			return usernameTaken
 		}
-		taken, err := s.exists(ctx, "email", e, exceptID)
+	case checkEmail:
+		taken, err := s.exists(ctx, "email", email, exceptID)
 		if err != nil {
 			return err
 		}
 		if taken {
 			return parse.NewError(parse.EmailTaken, "Account already exists for this email address.")
 		}
+	}
+	if badEmail {
+		return parse.NewError(parse.InvalidEmailAddress, "Email address format is invalid.")
 	}
 	return nil
 }
@@ -229,19 +280,11 @@ func (s *Service) SignUp(ctx context.Context, a *auth.Auth, body map[string]any)
 	// sets an ACL.
 	master := &auth.Auth{Master: true, InstallationID: a.InstallationID}
 	// Triggers (Cloud Code's beforeSave/afterSave on _User) see the client, not the master key.
-	created, err := s.Objects.CreateWith(objects.WithTriggerAuth(ctx, a), master, Collection, body, objects.WriteOptions{Set: extra})
+	created, err := s.Objects.CreateWith(objects.WithTriggerAuth(ctx, a), master, Collection, body, objects.WriteOptions{Set: extra, SelfACL: true})
 	if err != nil {
 		return nil, err
 	}
 	uid := created["objectId"].(string)
-	if _, hasACL := body["ACL"]; !hasACL {
-		if _, err := s.DB.Collection(Collection).UpdateOne(ctx, bson.D{{Key: "_id", Value: uid}}, bson.D{{Key: "$set", Value: bson.D{
-			{Key: "_rperm", Value: bson.A{uid}}, {Key: "_wperm", Value: bson.A{uid}},
-			{Key: "_acl", Value: bson.D{{Key: uid, Value: bson.D{{Key: "w", Value: true}, {Key: "r", Value: true}}}}},
-		}}}); err != nil {
-			return nil, err
-		}
-	}
 	if verifyToken != "" {
 		username, _ := body["username"].(string)
 		if err := s.Emails.sendVerify(ctx, email, username, verifyToken); err != nil {
