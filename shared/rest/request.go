@@ -59,20 +59,6 @@ func RequestID(ctx context.Context) string {
 	return s
 }
 
-// decodeJSON decodes a JSON body keeping numbers exact.
-func decodeJSON(b []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, err
-	}
-	if d.More() {
-		return nil, errors.New("trailing data")
-	}
-	return v, nil
-}
-
 func (a *App) serve(allowed map[string]bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rid := r.Header.Get("X-Request-Id")
