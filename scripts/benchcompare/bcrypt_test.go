@@ -46,6 +46,19 @@ func TestSignupBudget(t *testing.T) {
 		{"missed", f(0.98), 150, 20, "MISSED", "ours 3.00 ms, Parse Server ≥ 20.00 ms (main thread) = 0.15×!"},
 		{"no profile", nil, 150, 20, "n/a", "c1 CPU per sign-up+login: ours 150.0 ms, Parse Server 170.0 ms"},
 	}
+	// The sampling error of the share outside bcrypt is shown with it.
+	r := &Report{Settings: Settings{Concurrency: []int{1}}, OursSignupBcryptShare: f(0.98), OursSignupOtherSamples: 100}
+	r.Results = []Result{{Target: tkOurs, Scenario: scSignup, Concurrency: 1, ServerCPU: f(150)}}
+	r.evaluate()
+	var detail string
+	for _, b := range r.Budgets {
+		if strings.HasPrefix(b.Name, "sign-up+login") {
+			detail = b.Detail
+		}
+	}
+	if !strings.Contains(detail, "100 samples outside bcrypt, so the rest is known to ±10%") {
+		t.Errorf("sampling error not reported: %q", detail)
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			b := build(c.share, c.ours, c.ps)

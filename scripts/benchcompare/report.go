@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -26,7 +27,10 @@ type Report struct {
 	// OursSignupBcryptShare is the share of our server's CPU spent in bcrypt under sign-up + login,
 	// from a CPU profile at the highest concurrency (signup.go).
 	OursSignupBcryptShare *float64 `json:"oursSignupBcryptShare,omitempty"`
-	Skipped               []string `json:"skipped,omitempty"`
+	// OursSignupOtherSamples is how many samples of that profile are outside bcrypt: the CPU of the
+	// rest is known to about ±1/√n.
+	OursSignupOtherSamples int64    `json:"oursSignupOtherSamples,omitempty"`
+	Skipped                []string `json:"skipped,omitempty"`
 }
 
 // Machine describes where the run happened.
@@ -231,7 +235,11 @@ func (r *Report) evaluate() {
 		}
 		share := r.OursSignupBcryptShare
 		if share != nil {
-			parts = append(parts, fmt.Sprintf("ours in bcrypt: %.1f%% of its CPU under sign-up+login (profile)", 100**share))
+			d := fmt.Sprintf("ours in bcrypt: %.1f%% of its CPU under sign-up+login (profile)", 100**share)
+			if n := r.OursSignupOtherSamples; n > 0 {
+				d += fmt.Sprintf("; %d samples outside bcrypt, so the rest is known to ±%.0f%%", n, 100/math.Sqrt(float64(n)))
+			}
+			parts = append(parts, d)
 		}
 		ok, any := true, false
 		for _, c := range concs {

@@ -10,16 +10,17 @@ import (
 
 // bcryptShare is the share of the CPU samples of a profile whose stack is inside bcrypt (the
 // golang.org/x/crypto bcrypt and blowfish packages): with a profile of our server under sign-up +
-// login, what remains is the CPU of everything else those requests do.
-func bcryptShare(path string) (float64, error) {
+// login, what remains is the CPU of everything else those requests do. other is the number of samples
+// outside bcrypt: the share of the rest is known to about ±1/√other (sampling error).
+func bcryptShare(path string) (share float64, other int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer f.Close()
 	p, err := profile.Parse(f)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	idx := -1
 	for i, st := range p.SampleType {
@@ -28,7 +29,7 @@ func bcryptShare(path string) (float64, error) {
 		}
 	}
 	if idx < 0 {
-		return 0, fmt.Errorf("%s: not a CPU profile", path)
+		return 0, 0, fmt.Errorf("%s: not a CPU profile", path)
 	}
 	var total, inBcrypt int64
 	for _, s := range p.Sample {
@@ -36,12 +37,14 @@ func bcryptShare(path string) (float64, error) {
 		total += v
 		if inPackages(s, "golang.org/x/crypto/bcrypt.", "golang.org/x/crypto/blowfish.") {
 			inBcrypt += v
+		} else {
+			other += s.Value[0] // sample count
 		}
 	}
 	if total == 0 {
-		return 0, fmt.Errorf("%s: no samples", path)
+		return 0, 0, fmt.Errorf("%s: no samples", path)
 	}
-	return float64(inBcrypt) / float64(total), nil
+	return float64(inBcrypt) / float64(total), other, nil
 }
 
 // inPackages reports whether a function of the sample's stack has one of the prefixes.
