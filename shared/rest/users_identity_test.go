@@ -32,7 +32,8 @@ func TestUserIdentityChecks(t *testing.T) {
 		// The query for both may find Alice (by email) first; Bob's username must still win.
 		{"username of one user, email of another", obj{"username": "bob", "password": "pw", "email": "alice@example.com"}, 202},
 		{"username and email of the same user", obj{"username": "bob", "password": "pw", "email": "bob@example.com"}, 202},
-		{"username taken, email malformed", obj{"username": "bob", "password": "pw", "email": "nope"}, 202},
+		// Parse Server 7.3 checks the email's format first (checked against it).
+		{"username taken, email malformed", obj{"username": "bob", "password": "pw", "email": "nope"}, 125},
 		{"email malformed", obj{"username": "dave", "password": "pw", "email": "nope"}, 125},
 		{"username is a regex", obj{"username": "b.b", "password": "pw", "email": "b.b@example.com"}, 0},
 		{"email only differs by a regex character", obj{"username": "erin", "password": "pw", "email": "alice@example+com"}, 0},
@@ -66,6 +67,13 @@ func TestUserIdentityChecks(t *testing.T) {
 	}
 	if r := put(obj{"username": "alice", "email": "fresh@example.com"}); r.Code() != 202 {
 		t.Errorf("taking another user's username: %d %s", r.Status, r.Raw)
+	}
+	// On an update Parse Server 7.3 reports the taken username before the malformed email.
+	if r := put(obj{"username": "alice", "email": "nope"}); r.Code() != 202 {
+		t.Errorf("taken username and malformed email: %d %s", r.Status, r.Raw)
+	}
+	if r := put(obj{"username": "bobby", "email": "nope"}); r.Code() != 125 {
+		t.Errorf("malformed email: %d %s", r.Status, r.Raw)
 	}
 	r := env.Do(apptest.Req{Method: "GET", Path: "/users/me", Session: bobToken})
 	if r.Map()["username"] != "BOB" || r.Map()["email"] != "BOB@example.com" {

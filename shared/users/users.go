@@ -106,9 +106,9 @@ type identity struct {
 	Email    any `bson:"email"`
 }
 
-// checkIdentity validates username/email in a create or update body. Both are checked for other users
-// with one query; a taken username is reported before a taken email or a malformed email, as Parse
-// Server does.
+// checkIdentity validates username/email in a create (exceptID "") or update body, in Parse Server
+// 7.3's order: a missing username; then a malformed email before a taken username on a create, after
+// it on an update; then a taken email. Username and email are checked for other users with one query.
 func (s *Service) checkIdentity(ctx context.Context, body map[string]any, exceptID string) error {
 	username, checkUsername := "", false
 	if v, ok := body["username"]; ok {
@@ -118,18 +118,30 @@ func (s *Service) checkIdentity(ctx context.Context, body map[string]any, except
 		}
 		username, checkUsername = u, true
 	}
-	email, checkEmail, badEmail := "", false, false
+	// usernameFree answers 202 when another user has the username.
+	usernameFree := func() error {
+		taken, err := s.exists(ctx, "username", username, exceptID)
+		if err == nil && taken {
+			err = parse.NewError(parse.UsernameTaken, "Account already exists for this username.")
+		}
+		return err
+	}
+	email, checkEmail := "", false
 	if v, ok := body["email"]; ok && v != nil {
 		if op, isMap := v.(map[string]any); !isMap || op["__op"] != "Delete" {
 			e, isStr := v.(string)
 			if !isStr || !emailRE.MatchString(e) {
-				badEmail = true
-			} else {
-				email, checkEmail = e, true
+				if exceptID != "" && checkUsername {
+					if err := usernameFree(); err != nil {
+						return err
+					}
+				}
+				return parse.NewError(parse.InvalidEmailAddress, "Email address format is invalid.")
 			}
+			email, checkEmail = e, true
 		}
 	}
-	usernameTaken := parse.NewError(parse.UsernameTaken, "Account already exists for this username.")
+	emailTaken := parse.NewError(parse.EmailTaken, "Account already exists for this email address.")
 	switch {
 	case checkUsername && checkEmail:
 		f := bson.D{{Key: "$or", Value: bson.A{identityFilter("username", username), identityFilter("email", email)}}}
@@ -137,37 +149,22 @@ func (s *Service) checkIdentity(ctx context.Context, body map[string]any, except
 		if err != nil || !found {
 			return err
 		}
-		if other, _ := u.Username.(string); strings.EqualFold(other, username) {
-			return usernameTaken
+		if other, _ := u.Username.(string); !strings.EqualFold(other, username) {
+			// The user found has this email; another one may still have the username.
+			if err := usernameFree(); err != nil {
+				return err
+			}
+			return emailTaken
 		}
-		// The user found has this email; another one may still have the username.
-		taken, err := s.exists(ctx, "username", username, exceptID)
-		if err != nil {
-			return err
-		}
-		if taken {
-			return usernameTaken
-		}
-		return parse.NewError(parse.EmailTaken, "Account already exists for this email address.")
+		return parse.NewError(parse.UsernameTaken, "Account already exists for this username.")
 	case checkUsername:
-		taken, err := s.exists(ctx, "username", username, exceptID)
-		if err != nil {
-			return err
-		}
-		if taken {
-			return usernameTaken
-		}
+		return usernameFree()
 	case checkEmail:
 		taken, err := s.exists(ctx, "email", email, exceptID)
-		if err != nil {
-			return err
+		if err == nil && taken {
+			err = emailTaken
 		}
-		if taken {
-			return parse.NewError(parse.EmailTaken, "Account already exists for this email address.")
-		}
-	}
-	if badEmail {
-		return parse.NewError(parse.InvalidEmailAddress, "Email address format is invalid.")
+		return err
 	}
 	return nil
 }
