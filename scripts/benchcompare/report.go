@@ -237,7 +237,7 @@ func (r *Report) evaluate() {
 		if share != nil {
 			d := fmt.Sprintf("ours in bcrypt: %.1f%% of its CPU under sign-up+login (profile)", 100**share)
 			if n := r.OursSignupOtherSamples; n > 0 {
-				d += fmt.Sprintf("; %d samples outside bcrypt, so the rest is known to ±%.0f%%", n, 100/math.Sqrt(float64(n)))
+				d += fmt.Sprintf("; %d samples outside bcrypt, so the rest is known to ±%.0f%% (profile sampling error)", n, 100/math.Sqrt(float64(n)))
 			}
 			parts = append(parts, d)
 		}

@@ -22,14 +22,17 @@ func bcryptShare(path string) (share float64, other int64, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	idx := -1
+	idx, count := -1, -1
 	for i, st := range p.SampleType {
-		if st.Type == "cpu" {
+		switch st.Type {
+		case "cpu":
 			idx = i
+		case "samples":
+			count = i
 		}
 	}
-	if idx < 0 {
-		return 0, 0, fmt.Errorf("%s: not a CPU profile", path)
+	if idx < 0 || count < 0 {
+		return 0, 0, fmt.Errorf("%s: not a CPU profile with sample counts", path)
 	}
 	var total, inBcrypt int64
 	for _, s := range p.Sample {
@@ -38,7 +41,7 @@ func bcryptShare(path string) (share float64, other int64, err error) {
 		if inPackages(s, "golang.org/x/crypto/bcrypt.", "golang.org/x/crypto/blowfish.") {
 			inBcrypt += v
 		} else {
-			other += s.Value[0] // sample count
+			other += s.Value[count]
 		}
 	}
 	if total == 0 {

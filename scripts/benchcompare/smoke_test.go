@@ -76,6 +76,10 @@ func TestSmoke(t *testing.T) {
 			t.Errorf("cold start %s: %q", c.Target, c.Error)
 		}
 	}
+	// The sign-up profile was taken and read (its bcrypt share feeds the sign-up budget).
+	if s := rep.OursSignupBcryptShare; s == nil || *s <= 0 || *s > 1 {
+		t.Errorf("no bcrypt share from the sign-up profile: %v (skipped: %v)", s, rep.Skipped)
+	}
 }
 
 type testWriter struct{ t *testing.T }

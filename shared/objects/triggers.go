@@ -120,6 +120,9 @@ func (c *Controller) createTriggered(ctx context.Context, t Triggers, a *auth.Au
 		return nil, err
 	}
 	changedByTrigger(out, sent, body)
+	if _, acl := out["ACL"].(map[string]any); acl && o.SelfACL {
+		out["ACL"] = withSelfACL(out, out["objectId"].(string))["ACL"] // the ACL as stored
+	}
 	if t.Has(ctx, TriggerAfterSave, className) {
 		if saved := c.readBack(ctx, className, out["objectId"].(string)); saved != nil {
 			t.AfterSave(ctx, ta, className, nil, saved)

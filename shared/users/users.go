@@ -107,8 +107,8 @@ type identity struct {
 }
 
 // checkIdentity validates username/email in a create (exceptID "") or update body, in Parse Server
-// 7.3's order: a missing username; then a malformed email before a taken username on a create, after
-// it on an update; then a taken email. Username and email are checked for other users with one query.
+// 7.3's order: a missing username, a taken username, a malformed email, a taken email. Username and
+// email are checked for other users with one query.
 func (s *Service) checkIdentity(ctx context.Context, body map[string]any, exceptID string) error {
 	username, checkUsername := "", false
 	if v, ok := body["username"]; ok {
@@ -131,7 +131,7 @@ func (s *Service) checkIdentity(ctx context.Context, body map[string]any, except
 		if op, isMap := v.(map[string]any); !isMap || op["__op"] != "Delete" {
 			e, isStr := v.(string)
 			if !isStr || !emailRE.MatchString(e) {
-				if exceptID != "" && checkUsername {
+				if checkUsername {
 					if err := usernameFree(); err != nil {
 						return err
 					}
@@ -273,8 +273,8 @@ func (s *Service) SignUp(ctx context.Context, a *auth.Auth, body map[string]any)
 		set, verifyToken = s.Emails.verifyColumns()
 		extra = append(extra, set...)
 	}
-	// New users are readable and writable by themselves only (enforcePrivateUsers), unless the body
-	// sets an ACL.
+	// A new user can read and write itself, whatever ACL the body or a beforeSave trigger sets
+	// (objects.WriteOptions.SelfACL); only itself when there is none (enforcePrivateUsers).
 	master := &auth.Auth{Master: true, InstallationID: a.InstallationID}
 	// Triggers (Cloud Code's beforeSave/afterSave on _User) see the client, not the master key.
 	created, err := s.Objects.CreateWith(objects.WithTriggerAuth(ctx, a), master, Collection, body, objects.WriteOptions{Set: extra, SelfACL: true})
