@@ -196,7 +196,7 @@ func (r *rawDriver) newSession(ctx context.Context, userID, createdWith string) 
 func (r *rawDriver) SignUpLogin(ctx context.Context, username, password string) error {
 	usersColl := r.db.Collection("_User")
 	err := usersColl.FindOne(ctx, bson.D{{Key: "username", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(username) + "$"}, {Key: "$options", Value: "i"}}}},
-		options.FindOne().SetProjection(bson.D{{Key: "username", Value: 1}, {Key: "email", Value: 1}})).Err()
+		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 	if err == nil {
 		return fmt.Errorf("sign-up: username %q taken", username)
 	}

@@ -79,8 +79,7 @@ func (s *Service) ensureIndexes(ctx context.Context) {
 
 // exists tells whether another user has field equal to value, case-insensitively as Parse Server checks.
 func (s *Service) exists(ctx context.Context, field, value, exceptID string) (bool, error) {
-	_, found, err := s.findIdentity(ctx, identityFilter(field, value), exceptID)
-	return found, err
+	return s.anyOtherUser(ctx, identityFilter(field, value), exceptID)
 }
 
 // identityFilter matches field equal to value, case-insensitively.
@@ -88,22 +87,16 @@ func identityFilter(field, value string) bson.D {
 	return bson.D{{Key: field, Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(value) + "$"}, {Key: "$options", Value: "i"}}}}
 }
 
-// findIdentity finds one user other than exceptID matching f, reading only its username and email.
-func (s *Service) findIdentity(ctx context.Context, f bson.D, exceptID string) (identity, bool, error) {
+// anyOtherUser tells whether a user other than exceptID matches f, reading only its _id.
+func (s *Service) anyOtherUser(ctx context.Context, f bson.D, exceptID string) (bool, error) {
 	if exceptID != "" {
 		f = append(f, bson.E{Key: "_id", Value: bson.D{{Key: "$ne", Value: exceptID}}})
 	}
-	var u identity
-	err := s.DB.Collection(Collection).FindOne(ctx, f, options.FindOne().SetProjection(bson.D{{Key: "username", Value: 1}, {Key: "email", Value: 1}})).Decode(&u)
+	err := s.DB.Collection(Collection).FindOne(ctx, f, options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return u, false, nil
+		return false, nil
 	}
-	return u, err == nil, err
-}
-
-type identity struct {
-	Username any `bson:"username"`
-	Email    any `bson:"email"`
+	return err == nil, err
 }
 
 // checkIdentity validates username/email in a create (exceptID "") or update body, in Parse Server
@@ -145,18 +138,14 @@ func (s *Service) checkIdentity(ctx context.Context, body map[string]any, except
 	switch {
 	case checkUsername && checkEmail:
 		f := bson.D{{Key: "$or", Value: bson.A{identityFilter("username", username), identityFilter("email", email)}}}
-		u, found, err := s.findIdentity(ctx, f, exceptID)
-		if err != nil || !found {
+		if found, err := s.anyOtherUser(ctx, f, exceptID); err != nil || !found {
 			return err
 		}
-		if other, _ := u.Username.(string); !strings.EqualFold(other, username) {
-			// The user found has this email; another one may still have the username.
-			if err := usernameFree(); err != nil {
-				return err
-			}
-			return emailTaken
+		// Taken (a rare answer): the database tells which, username first.
+		if err := usernameFree(); err != nil {
+			return err
 		}
-		return parse.NewError(parse.UsernameTaken, "Account already exists for this username.")
+		return emailTaken
 	case checkUsername:
 		return usernameFree()
 	case checkEmail:
