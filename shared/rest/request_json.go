@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
 // decodeJSON decodes a JSON body keeping numbers exact: the value encoding/json's Decoder with
 // UseNumber gives (map[string]any, []any, json.Number, string, bool, nil), and an error for anything
-// it refuses. A body of plain JSON (no escapes in strings) is parsed by scanJSON, which allocates far
-// less; anything else, errors included, goes to encoding/json, so both paths give the same answer.
+// it refuses. A body of well-formed JSON in valid UTF-8 whose strings escape no UTF-16 surrogate is
+// parsed by jsonScanner, which allocates less; anything else, errors included, goes to encoding/json,
+// so both paths give the same answer.
 func decodeJSON(b []byte) (any, error) {
 	s := jsonScanner{b: b}
 	if v, ok := s.document(); ok {
@@ -219,7 +222,8 @@ func (s *jsonScanner) key() (string, bool) {
 	return s.str()
 }
 
-// str reads a string without escapes or control characters, in valid UTF-8.
+// str reads a string in valid UTF-8 without control characters; escapes other than UTF-16
+// surrogates (\ud800–\udfff, which encoding/json pairs or replaces) are decoded here.
 func (s *jsonScanner) str() (string, bool) {
 	start := s.i + 1
 	ascii := true
@@ -232,11 +236,68 @@ func (s *jsonScanner) str() (string, bool) {
 			}
 			s.i = j + 1
 			return string(raw), true
-		case c == '\\' || c < 0x20:
+		case c == '\\':
+			return s.escapedStr(start, j)
+		case c < 0x20:
 			return "", false
 		case c >= utf8.RuneSelf:
 			ascii = false
 		}
+	}
+	return "", false
+}
+
+// escapedStr finishes a string that has an escape at j (the string's content starts at start).
+func (s *jsonScanner) escapedStr(start, j int) (string, bool) {
+	b := s.b
+	out := make([]byte, 0, j-start+16)
+	out = append(out, b[start:j]...)
+	for j < len(b) {
+		switch c := b[j]; {
+		case c == '"':
+			if !utf8.Valid(out) {
+				return "", false
+			}
+			s.i = j + 1
+			return string(out), true
+		case c < 0x20:
+			return "", false
+		case c != '\\':
+			out = append(out, c)
+			j++
+			continue
+		}
+		if j+1 >= len(b) {
+			return "", false
+		}
+		switch b[j+1] {
+		case '"', '\\', '/':
+			out = append(out, b[j+1])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			if j+6 > len(b) {
+				return "", false
+			}
+			r, err := strconv.ParseUint(string(b[j+2:j+6]), 16, 32)
+			if err != nil || utf16.IsSurrogate(rune(r)) {
+				return "", false
+			}
+			out = utf8.AppendRune(out, rune(r))
+			j += 6
+			continue
+		default:
+			return "", false
+		}
+		j += 2
 	}
 	return "", false
 }

@@ -27,8 +27,11 @@ func TestDecodeJSONMatchesEncodingJSON(t *testing.T) {
 		`{}`, `[]`, `{"a":1}`, ` { "a" : [ 1 , -2.5e3 , 0 , true , false , null , "x" ] } `,
 		`{"a":{"b":{"c":[{"d":"é ✓ 😀"}]}}}`, `{"a":1,"a":2}`, `"s"`, `12`, `-0`, `0.5E-7`, `1e+2`,
 		`{"requests":[{"method":"POST","path":"/parse/classes/New","body":{"n":1,"g":{"__type":"Date","iso":"2024-01-02T03:04:05.000Z"}}}]}`,
-		// Not plain: these take encoding/json's path (escapes, invalid UTF-8) or its error.
-		`{"a":"line\nbreak"}`, `{"a":"\u00e9\ud83d\ude00"}`, `{"a":"\ud800"}`, "{\"a\":\"\xff\"}", "{\"a\":\"\x01\"}",
+		// Escapes: decoded by the scanner, except UTF-16 surrogates.
+		`{"a":"line\nbreak \"q\" \\ \/ \b\f\r\t \u00e9\u20AC \u0000"}`, `{"k\u0065y":"v"}`, "\"é\\n\"",
+		// encoding/json's path (surrogates, invalid UTF-8, bad escapes) or its error.
+		`{"a":"\u00e9\ud83d\ude00"}`, `{"a":"\ud800"}`, `{"a":"\udc00x"}`, "{\"a\":\"\xff\"}", "{\"a\":\"\x01\"}",
+		"\"\xc3\\u00a9\"", "\"\\u00e9\xa9\"", `"\u12"`, `"\u12g4"`, `"\x"`, `"\'"`, `"\`, `"\u00`, "\"\\n\x01\"",
 		``, ` `, `{`, `}`, `[1,]`, `{"a":1,}`, `{"a" 1}`, `{a:1}`, `01`, `-`, `1.`, `.5`, `1e`, `+1`, `1x`,
 		`tru`, `truex`, `nul`, `{} x`, `{} }`, `{}{}`, `[1 2]`, `{"a":1 "b":2}`, `"abc`, `{"a"`, `NaN`, `Infinity`,
 		strings.Repeat("[", maxJSONDepth+1) + strings.Repeat("]", maxJSONDepth+1),
@@ -37,15 +40,19 @@ func TestDecodeJSONMatchesEncodingJSON(t *testing.T) {
 	for _, c := range cases {
 		sameAsStd(t, []byte(c))
 	}
-	// The fast path really answers plain bodies (this is what the change is for).
+	// The fast path really answers plain bodies and common escapes (this is what it is for).
 	s := jsonScanner{b: []byte(`{"a":[1,"x",{"b":null}]}`)}
 	if v, ok := s.document(); !ok || v.(map[string]any)["a"].([]any)[0] != json.Number("1") {
 		t.Fatalf("plain body not scanned: %v %v", v, ok)
 	}
+	s = jsonScanner{b: []byte(`{"note":"two\nlines, \"quoted\", caf\u00e9"}`)}
+	if v, ok := s.document(); !ok || v.(map[string]any)["note"] != "two\nlines, \"quoted\", café" {
+		t.Fatalf("escapes not scanned: %q %v", v, ok)
+	}
 }
 
 func FuzzDecodeJSON(f *testing.F) {
-	for _, s := range []string{`{"a":[1,-2.5e3,true,null,"x"]}`, `{"a":"\u00e9"}`, `[{"k":{}},[]]`, `1e5`, "\"\xff\""} {
+	for _, s := range []string{`{"a":[1,-2.5e3,true,null,"x"]}`, `{"a":"\u00e9\n\"\ud83d\ude00"}`, `[{"k":{}},[]]`, `1e5`, "\"\xff\""} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) { sameAsStd(t, in) })
