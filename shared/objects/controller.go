@@ -185,21 +185,31 @@ func (c *Controller) prepareCreate(ctx context.Context, a *auth.Auth, cls *schem
 // withSelfACL is body with the new object id given read and write access in its ACL, which is only
 // that entry when body has none. An ACL that is not an object is left for Encode to refuse.
 func withSelfACL(body map[string]any, id string) map[string]any {
-	acl := map[string]any{}
-	switch v := body["ACL"].(type) {
-	case map[string]any:
-		maps.Copy(acl, v)
-	case nil:
-	default:
+	acl, ok := selfACL(body["ACL"], id)
+	if !ok {
 		return body
 	}
-	acl[id] = map[string]any{"read": true, "write": true}
 	out := maps.Clone(body)
 	if out == nil {
 		out = map[string]any{}
 	}
 	out["ACL"] = acl
 	return out
+}
+
+// selfACL is a copy of acl (nil: none) with id given read and write access; ok is false when acl is
+// not an ACL object.
+func selfACL(acl any, id string) (map[string]any, bool) {
+	out := map[string]any{}
+	switch v := acl.(type) {
+	case map[string]any:
+		maps.Copy(out, v)
+	case nil:
+	default:
+		return nil, false
+	}
+	out[id] = map[string]any{"read": true, "write": true}
+	return out, true
 }
 
 func checkRequired(cls *schema.Class, body map[string]any) error {

@@ -120,8 +120,10 @@ func (c *Controller) createTriggered(ctx context.Context, t Triggers, a *auth.Au
 		return nil, err
 	}
 	changedByTrigger(out, sent, body)
-	if _, acl := out["ACL"].(map[string]any); acl && o.SelfACL {
-		out["ACL"] = withSelfACL(out, out["objectId"].(string))["ACL"] // the ACL as stored
+	if acl, set := out["ACL"]; set && o.SelfACL { // a beforeSave set it: answer it as stored
+		if stored, ok := selfACL(acl, out["objectId"].(string)); ok {
+			out["ACL"] = stored
+		}
 	}
 	if t.Has(ctx, TriggerAfterSave, className) {
 		if saved := c.readBack(ctx, className, out["objectId"].(string)); saved != nil {

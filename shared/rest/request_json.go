@@ -112,10 +112,7 @@ func (s *jsonScanner) object() (any, bool) {
 		return nil, false
 	}
 	s.i++ // {
-	s.space()
-	if s.i < len(s.b) && s.b[s.i] == '}' {
-		s.i++
-		s.depth--
+	if s.closes('}') {
 		return map[string]any{}, true
 	}
 	first := len(s.members)
@@ -138,16 +135,9 @@ func (s *jsonScanner) object() (any, bool) {
 			return nil, false
 		}
 		s.members = append(s.members, jsonMember{k, v})
-		s.space()
-		if s.i >= len(s.b) {
+		if done, ok := s.sep('}'); !ok {
 			return nil, false
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			s.depth--
+		} else if done {
 			mem := s.members[first:]
 			m := make(map[string]any, len(mem))
 			for _, e := range mem {
@@ -156,8 +146,6 @@ func (s *jsonScanner) object() (any, bool) {
 			clear(mem)
 			s.members = s.members[:first]
 			return m, true
-		default:
-			return nil, false
 		}
 	}
 }
@@ -168,10 +156,7 @@ func (s *jsonScanner) array() (any, bool) {
 	}
 	s.i++ // [
 	a := []any{}
-	s.space()
-	if s.i < len(s.b) && s.b[s.i] == ']' {
-		s.i++
-		s.depth--
+	if s.closes(']') {
 		return a, true
 	}
 	for {
@@ -180,21 +165,41 @@ func (s *jsonScanner) array() (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		s.space()
-		if s.i >= len(s.b) {
+		if done, ok := s.sep(']'); !ok {
 			return nil, false
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case ']':
-			s.i++
-			s.depth--
+		} else if done {
 			return a, true
-		default:
-			return nil, false
 		}
 	}
+}
+
+// closes reads the close of an empty object or array, if that comes next.
+func (s *jsonScanner) closes(close byte) bool {
+	s.space()
+	if s.i < len(s.b) && s.b[s.i] == close {
+		s.i++
+		s.depth--
+		return true
+	}
+	return false
+}
+
+// sep reads what follows a member or an element: ',' (more follow) or close (done).
+func (s *jsonScanner) sep(close byte) (done, ok bool) {
+	s.space()
+	if s.i >= len(s.b) {
+		return false, false
+	}
+	switch s.b[s.i] {
+	case ',':
+		s.i++
+		return false, true
+	case close:
+		s.i++
+		s.depth--
+		return true, true
+	}
+	return false, false
 }
 
 // commonKeys are object keys of the Parse protocol, read without allocating a string.
