@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/families"
 )
 
@@ -101,6 +102,9 @@ func NewFunctions(scope constructs.Construct, p FunctionsProps) *Functions {
 		"FILES_BUCKET":               p.Files.BucketName(),
 		"PUSH_TOPIC_ARN":             p.Messaging.PushTopic.TopicArn(),
 		"PUSH_PLATFORM_APPLICATIONS": jsii.String(p.Messaging.PlatformAppsJSON()),
+		// Read by the Go runtime at start only: keeps its monitor thread out of the sleep-and-wake
+		// cycle that cost each request a fifth of its CPU (shared/config/runtime.go).
+		"GODEBUG": jsii.String(config.LambdaGODEBUG),
 	}
 	if p.Database.Kind == DBKindDocumentDB {
 		common["DB_TLS_CA"] = jsii.String("documentdb")

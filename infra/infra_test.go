@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/families"
 )
 
@@ -104,6 +105,11 @@ func TestFamilyFunctions(t *testing.T) {
 			if tag(f.res[sub], "aws-cdk:subnet-name") != subnetApp {
 				t.Errorf("%s: function subnet %s is not an app subnet", fam.Name, sub)
 			}
+		}
+		// The runtime reads GODEBUG before main, so only the environment can set it.
+		vars, _ := p["Environment"].(map[string]any)["Variables"].(map[string]any)
+		if vars["GODEBUG"] != config.LambdaGODEBUG {
+			t.Errorf("%s: GODEBUG = %v, want %q", fam.Name, vars["GODEBUG"], config.LambdaGODEBUG)
 		}
 	}
 	// CDK's helper functions (bucket auto-delete, log retention, default SG) are Node.js; only the

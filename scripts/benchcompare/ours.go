@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/parselambda/parselambda/shared/config"
 )
 
 // moduleRoot finds the folder of this module's go.mod, from the working directory up.
@@ -57,14 +59,15 @@ type oursSpec struct {
 	masterKey string
 	pprofAddr string
 	// lambdaRuntime runs the server with the runtime settings the Lambda functions give themselves
-	// (config.RuntimeFromEnv inside Lambda: GOMAXPROCS=1 besides GOGC=400), since on the external
+	// (config.RuntimeFromEnv inside Lambda: GOMAXPROCS=1 besides GOGC=400; config.LambdaGODEBUG), since on the external
 	// database our server stands for a function. The embedded database shares the server's process,
 	// so that target keeps Go's default.
 	lambdaRuntime bool
 }
 
-// lambdaRuntimeEnv is what lambdaRuntime adds to our server's environment.
-var lambdaRuntimeEnv = []string{"GOMAXPROCS=1"}
+// lambdaRuntimeEnv is what lambdaRuntime adds to our server's environment: GOMAXPROCS=1, which the
+// functions set themselves, and the GODEBUG the CDK app deploys them with.
+var lambdaRuntimeEnv = []string{"GOMAXPROCS=1", "GODEBUG=" + config.LambdaGODEBUG}
 
 func (s oursSpec) env() []string {
 	env := []string{

@@ -3,6 +3,8 @@ package main
 import (
 	"slices"
 	"testing"
+
+	"github.com/parselambda/parselambda/shared/config"
 )
 
 // lastValue is the value exec gives a child for key: the last of repeated entries.
@@ -25,6 +27,12 @@ func TestOursEnvRuntime(t *testing.T) {
 	lam.lambdaRuntime = true
 	if v, _ := lastValue(lam.env(), "GOMAXPROCS"); v != "1" {
 		t.Fatalf("lambdaRuntime: GOMAXPROCS = %q, want 1 (env %v)", v, lam.env())
+	}
+	if v, _ := lastValue(lam.env(), "GODEBUG"); v != config.LambdaGODEBUG {
+		t.Fatalf("lambdaRuntime: GODEBUG = %q, want the functions' %q", v, config.LambdaGODEBUG)
+	}
+	if _, ok := lastValue(base.env(), "GODEBUG"); ok {
+		t.Fatalf("the embedded-database target must keep the runtime's defaults: %v", base.env())
 	}
 	t.Setenv("BENCH_OURS_GOMAXPROCS", "2")
 	if v, _ := lastValue(lam.env(), "GOMAXPROCS"); v != "2" {

@@ -25,6 +25,31 @@ import (
 // The local server keeps Go's default: it serves many clients at once, bcrypt included, and with the
 // embedded database FerretDB shares its process.
 
+// The runtime's monitor thread (sysmon) of a Lambda function. When every P is idle (GOMAXPROCS=1,
+// the request waiting for the database), sysmon parks until woken. The next system call wakes it
+// (a futex) and resets its polling period to 20 µs, and sysmon then takes the P away from any system
+// call it sees running across two polls (a loopback write that wakes the database takes that long),
+// starting a second thread that spins, finds nothing and sleeps again. A request with one database
+// round trip paid about 8 sysmon wake-ups and 4 futex calls; the thread switches also leave it on
+// cold caches. GODEBUG=schedtrace=N (N > 0) keeps sysmon out of that sleep: it backs off to its
+// 10 ms period and stays there. Measured on a 2-vCPU machine with GOMAXPROCS=1 on the benchmark's
+// FerretDB, per request at concurrency 1: system calls for a GET 22 → 9 (strace -c); CPU for a create
+// 0.36 → 0.27 ms, an update 1.03 → 0.94 ms, a GET 0.52 → 0.49 ms (scripts/benchcompare -no-parse with
+// BENCH_OURS_GODEBUG on and off; more in scripts/benchcompare/README.md). The price: sysmon wakes
+// 100 times a second while the process is idle (a Lambda container is frozen then), and the runtime
+// writes one scheduler line to stderr every N ms (N is the largest the runtime accepts, 24.8 days)
+// and at start when the host has been up longer than that.
+// The runtime reads schedtrace only at start, so it cannot be set from inside the process: the CDK
+// app puts LambdaGODEBUG in every function's environment (infra/functions.go), and
+// scripts/benchcompare runs our server with it.
+
+// LambdaGODEBUG is the GODEBUG every Lambda function is deployed with.
+const LambdaGODEBUG = "schedtrace=" + sysmonTraceMS
+
+// sysmonTraceMS is the scheduler trace period of LambdaGODEBUG in milliseconds: the largest the
+// runtime accepts (an int32; it ignores a larger value, and with it the setting).
+const sysmonTraceMS = "2147483647"
+
 // DefaultGCPercent is the GOGC the engine runs with unless GOGC is set.
 const DefaultGCPercent = 400
 

@@ -3,6 +3,8 @@ package config
 import (
 	"runtime"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -53,5 +55,21 @@ func TestTuneRuntimeSetsProcsInLambda(t *testing.T) {
 	}
 	if got := debug.SetMemoryLimit(-1); got != 384<<20 {
 		t.Fatalf("memory limit after TuneRuntime = %d, want %d", got, 384<<20)
+	}
+}
+
+// The runtime parses each GODEBUG value as an int32 and drops one it cannot parse without a word, so
+// a period one larger would leave sysmon's deep sleep on.
+func TestLambdaGODEBUGIsOneTheRuntimeAccepts(t *testing.T) {
+	key, val, ok := strings.Cut(LambdaGODEBUG, "=")
+	if !ok || key != "schedtrace" || strings.Contains(val, ",") {
+		t.Fatalf("LambdaGODEBUG = %q, want schedtrace=<ms>", LambdaGODEBUG)
+	}
+	n, err := strconv.ParseInt(val, 10, 32)
+	if err != nil || n <= 0 {
+		t.Fatalf("schedtrace=%s: the runtime would ignore it (%v)", val, err)
+	}
+	if n < 24*3600*1000 {
+		t.Fatalf("schedtrace=%d ms writes a scheduler line more than once a day", n)
 	}
 }

@@ -138,12 +138,14 @@ func BenchmarkBatch20Creates(b *testing.B) {
 	counted()
 	b.ReportAllocs()
 	b.ResetTimer()
+	stop := reportCPU(b)
 	n := 0
 	for b.Loop() {
 		do()
 		n++
 	}
 	b.StopTimer()
+	stop()
 	_, inserts := counted()
 	b.ReportMetric(float64(len(inserts["Game"]))/float64(n), "inserts/op")
 }
