@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -78,6 +80,57 @@ func startFerret(ctx context.Context, dir, host string) (*ferretProc, error) {
 		return nil, err
 	}
 	return &ferretProc{proc: p, uri: u}, nil
+}
+
+// delayReplies puts a proxy on host in front of the database and points dbURI at it: it passes what a
+// client sends straight on, and holds each read of the database's answer back d before passing it
+// on (-db-delay). It sleeps while it holds, so the wait costs neither side CPU: a server's CPU per
+// request can be measured as a function of how long it waits for the database. It stops with ctx.
+func (f *ferretProc) delayReplies(ctx context.Context, host string, d time.Duration) error {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return err
+	}
+	upstream := strings.TrimSuffix(strings.TrimPrefix(f.uri, "mongodb://"), "/")
+	go func() { <-ctx.Done(); ln.Close() }()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go relayDelayed(c, upstream, d)
+		}
+	}()
+	f.uri = "mongodb://" + ln.Addr().String() + "/"
+	return nil
+}
+
+// relayDelayed connects client c to the database at upstream, delaying the database's side by d.
+func relayDelayed(c net.Conn, upstream string, d time.Duration) {
+	defer c.Close()
+	u, err := net.Dial("tcp", upstream)
+	if err != nil {
+		return
+	}
+	defer u.Close()
+	go func() {
+		_, _ = io.Copy(u, c)
+		u.Close()
+	}()
+	buf := make([]byte, 256<<10)
+	for {
+		n, err := u.Read(buf)
+		if n > 0 {
+			time.Sleep(d)
+			if _, werr := c.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // dbURI is the connection string of database name on this FerretDB.

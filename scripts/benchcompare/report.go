@@ -59,6 +59,7 @@ type Settings struct {
 	Smoke       bool     `json:"smoke"`
 	Units       []string `json:"scenarioUnits"`
 	OursEnv     []string `json:"oursEnvOverrides,omitempty"` // BENCH_OURS_* settings
+	DBDelay     string   `json:"dbReplyDelay,omitempty"`     // -db-delay
 }
 
 // TargetInfo names a target and where its CPU is counted.
@@ -88,6 +89,10 @@ func newReport(o *benchOpts) *Report {
 		Requests: o.requests, DurationCap: o.duration.String(), Warmup: o.warmup, Objects: o.objects,
 		Counters: o.counters, BatchSize: o.batchSize, Concurrency: o.concurrency, ColdRuns: o.coldRuns, Smoke: o.smoke,
 		OursEnv: oursEnvOverrides(),
+	}
+	if o.dbDelay > 0 {
+		r.Settings.DBDelay = o.dbDelay.String()
+		r.Machine.Database += "; every reply held back " + o.dbDelay.String() + " by a proxy (-db-delay)"
 	}
 	for _, sc := range allScenarios {
 		r.Settings.Units = append(r.Settings.Units, sc+": "+scenarioUnit[sc])

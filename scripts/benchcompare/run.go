@@ -67,6 +67,12 @@ func run(ctx context.Context, o *benchOpts) (*Report, error) {
 	}
 	defer ferret.stop(10 * time.Second)
 	o.logf("FerretDB 1.24.2 (pid %d) at %s", ferret.pid(), ferret.uri)
+	if o.dbDelay > 0 {
+		if err := ferret.delayReplies(ctx, o.host, o.dbDelay); err != nil {
+			return rep, err
+		}
+		o.logf("every database reply is held back %s by a proxy at %s", o.dbDelay, ferret.uri)
+	}
 
 	// Parse Server: installed on demand, skipped with a message when it cannot run here.
 	var pi *parseInstall
