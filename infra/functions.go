@@ -103,7 +103,7 @@ func NewFunctions(scope constructs.Construct, p FunctionsProps) *Functions {
 		"PUSH_TOPIC_ARN":             p.Messaging.PushTopic.TopicArn(),
 		"PUSH_PLATFORM_APPLICATIONS": jsii.String(p.Messaging.PlatformAppsJSON()),
 		// Read by the Go runtime at start only: keeps its monitor thread out of the sleep-and-wake
-		// cycle that cost each request a fifth of its CPU (shared/config/runtime.go).
+		// cycle around every database wait (up to a quarter of a create's CPU; shared/config/runtime.go).
 		"GODEBUG": jsii.String(config.LambdaGODEBUG),
 	}
 	if p.Database.Kind == DBKindDocumentDB {

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -82,31 +85,42 @@ func startFerret(ctx context.Context, dir, host string) (*ferretProc, error) {
 	return &ferretProc{proc: p, uri: u}, nil
 }
 
-// delayReplies puts a proxy on host in front of the database and points dbURI at it: it passes what a
-// client sends straight on, and holds each read of the database's answer back d before passing it
-// on (-db-delay). It sleeps while it holds, so the wait costs neither side CPU: a server's CPU per
-// request can be measured as a function of how long it waits for the database. It stops with ctx.
+// delayReplies puts a proxy on host in front of the database and points dbURI at it (-db-delay): it
+// passes what a client sends straight on, and holds each message of the database's back d before
+// passing it on whole. It sleeps while it holds, so the wait costs neither side CPU: a server's CPU per
+// request can be measured as a function of how long it waits for the database. The proxy stops
+// accepting connections when ctx ends; each relay ends when either side closes.
 func (f *ferretProc) delayReplies(ctx context.Context, host string, d time.Duration) error {
+	u, err := url.Parse(f.uri)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("-db-delay: database URI %q: %v", f.uri, err)
+	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return err
 	}
-	upstream := strings.TrimSuffix(strings.TrimPrefix(f.uri, "mongodb://"), "/")
 	go func() { <-ctx.Done(); ln.Close() }()
 	go func() {
+		defer ln.Close()
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			go relayDelayed(c, upstream, d)
+			go relayDelayed(c, u.Host, d)
 		}
 	}()
 	f.uri = "mongodb://" + ln.Addr().String() + "/"
 	return nil
 }
 
-// relayDelayed connects client c to the database at upstream, delaying the database's side by d.
+// maxWireMessage bounds a message of the MongoDB wire protocol the proxy accepts (the servers' own
+// limit is 48 MB).
+const maxWireMessage = 64 << 20
+
+// relayDelayed connects client c to the database at upstream. What the client sends goes on as it
+// comes; what the database sends is cut into wire messages (each starts with its length, an int32
+// little-endian, header included), and each goes on whole, d after it has fully arrived.
 func relayDelayed(c net.Conn, upstream string, d time.Duration) {
 	defer c.Close()
 	u, err := net.Dial("tcp", upstream)
@@ -116,18 +130,34 @@ func relayDelayed(c net.Conn, upstream string, d time.Duration) {
 	defer u.Close()
 	go func() {
 		_, _ = io.Copy(u, c)
-		u.Close()
-	}()
-	buf := make([]byte, 256<<10)
-	for {
-		n, err := u.Read(buf)
-		if n > 0 {
-			time.Sleep(d)
-			if _, werr := c.Write(buf[:n]); werr != nil {
-				return
-			}
+		// The client is done sending: pass that on, and keep relaying the answers still coming.
+		if tc, ok := u.(*net.TCPConn); ok {
+			_ = tc.CloseWrite()
+		} else {
+			u.Close()
 		}
-		if err != nil {
+	}()
+	r := bufio.NewReaderSize(u, 64<<10)
+	var msg []byte
+	for {
+		var size [4]byte
+		if _, err := io.ReadFull(r, size[:]); err != nil {
+			return
+		}
+		n := int(binary.LittleEndian.Uint32(size[:]))
+		if n < len(size) || n > maxWireMessage {
+			return
+		}
+		if cap(msg) < n {
+			msg = make([]byte, n)
+		}
+		msg = msg[:n]
+		copy(msg, size[:])
+		if _, err := io.ReadFull(r, msg[len(size):]); err != nil {
+			return
+		}
+		time.Sleep(d)
+		if _, err := c.Write(msg); err != nil {
 			return
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"io"
 	"net"
 	"strings"
@@ -10,14 +11,36 @@ import (
 	"time"
 )
 
-// The -db-delay proxy passes both directions through unchanged and holds the server's side back.
-func TestDelayRepliesRelaysAndHoldsBack(t *testing.T) {
-	// A stand-in database that answers each read with its bytes upper-cased.
+// frame is a wire message: its length (header included, int32 little-endian), then payload.
+func frame(payload []byte) []byte {
+	out := binary.LittleEndian.AppendUint32(nil, uint32(4+len(payload)))
+	return append(out, payload...)
+}
+
+// readFrame reads one wire message and returns its payload.
+func readFrame(r io.Reader) ([]byte, error) {
+	var size [4]byte
+	if _, err := io.ReadFull(r, size[:]); err != nil {
+		return nil, err
+	}
+	p := make([]byte, binary.LittleEndian.Uint32(size[:])-4)
+	_, err := io.ReadFull(r, p)
+	return p, err
+}
+
+// bigReply is what the stand-in database answers to "big": larger than the proxy's read buffer, so
+// that it reaches the proxy in many reads.
+var bigReply = bytes.Repeat([]byte("0123456789abcdef"), 16<<10)
+
+// standInDB answers each wire message with its payload upper-cased, and "big" with bigReply written
+// in three parts.
+func standInDB(t *testing.T) net.Listener {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -26,28 +49,42 @@ func TestDelayRepliesRelaysAndHoldsBack(t *testing.T) {
 			}
 			go func() {
 				defer c.Close()
-				buf := make([]byte, 1024)
 				for {
-					n, err := c.Read(buf)
-					if n > 0 {
-						_, _ = c.Write(bytes.ToUpper(buf[:n]))
-					}
+					p, err := readFrame(c)
 					if err != nil {
 						return
+					}
+					if string(p) != "big" {
+						_, _ = c.Write(frame(bytes.ToUpper(p)))
+						continue
+					}
+					f := frame(bigReply)
+					third := len(f) / 3
+					for _, part := range [][]byte{f[:third], f[third : 2*third], f[2*third:]} {
+						if _, err := c.Write(part); err != nil {
+							return
+						}
 					}
 				}
 			}()
 		}
 	}()
+	return ln
+}
+
+// The -db-delay proxy passes both directions through unchanged and holds each of the database's
+// messages back once, however many reads it arrives in.
+func TestDelayRepliesRelaysAndHoldsBack(t *testing.T) {
+	db := standInDB(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	f := &ferretProc{uri: "mongodb://" + ln.Addr().String() + "/"}
-	const delay = 40 * time.Millisecond
+	f := &ferretProc{uri: "mongodb://" + db.Addr().String() + "/"}
+	const delay = 50 * time.Millisecond
 	if err := f.delayReplies(ctx, "127.0.0.1", delay); err != nil {
 		t.Fatal(err)
 	}
 	proxy := strings.TrimSuffix(strings.TrimPrefix(f.dbURI("x"), "mongodb://"), "/x")
-	if proxy == ln.Addr().String() {
+	if proxy == db.Addr().String() {
 		t.Fatalf("dbURI %s still names the database", f.dbURI("x"))
 	}
 	c, err := net.Dial("tcp", proxy)
@@ -55,20 +92,43 @@ func TestDelayRepliesRelaysAndHoldsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	for _, msg := range []string{"hello", "again"} {
+	ask := func(msg string) ([]byte, time.Duration) {
+		t.Helper()
 		start := time.Now()
-		if _, err := c.Write([]byte(msg)); err != nil {
+		if _, err := c.Write(frame([]byte(msg))); err != nil {
 			t.Fatal(err)
 		}
-		got := make([]byte, len(msg))
-		if _, err := io.ReadFull(c, got); err != nil {
+		got, err := readFrame(c)
+		if err != nil {
 			t.Fatal(err)
 		}
+		return got, time.Since(start)
+	}
+	for _, msg := range []string{"hello", "again"} {
+		got, held := ask(msg)
 		if string(got) != strings.ToUpper(msg) {
 			t.Fatalf("relayed %q, want %q", got, strings.ToUpper(msg))
 		}
-		if held := time.Since(start); held < delay {
+		if held < delay {
 			t.Fatalf("the reply came back after %v, before the %v delay", held, delay)
 		}
+	}
+	// A reply in many reads is held back once: a delay per read would add up to 4 or more.
+	got, held := ask("big")
+	if !bytes.Equal(got, bigReply) {
+		t.Fatalf("the big reply came back with %d bytes, want %d", len(got), len(bigReply))
+	}
+	if held < delay || held >= 3*delay {
+		t.Fatalf("the big reply came back after %v: want one %v delay", held, delay)
+	}
+	// A client that stops sending still gets the answers on their way.
+	if _, err := c.Write(frame([]byte("last"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := readFrame(c); err != nil || string(got) != "LAST" {
+		t.Fatalf("after the client's half-close: %q, %v", got, err)
 	}
 }

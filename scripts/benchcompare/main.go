@@ -101,7 +101,7 @@ func parseFlags(args []string) (*benchOpts, error) {
 	fs.StringVar(&o.parseDir, "parse-dir", o.parseDir, "folder where parse-server is installed with npm (reused across runs)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (databases, logs)")
 	prof := fs.String("profile", "", "CPU-profile our server: comma-separated target:scenario pairs (targets ours, ours-embedded), at the highest concurrency; files next to -out")
-	fs.DurationVar(&o.dbDelay, "db-delay", 0, "hold every database reply back this long in a proxy in front of FerretDB, for every target (the wait costs no CPU): per-request CPU as a function of the wait")
+	fs.DurationVar(&o.dbDelay, "db-delay", 0, "hold every database reply back this long in a proxy in front of the shared FerretDB (every target on it, cold starts included; not the embedded database); the wait costs no CPU: per-request CPU as a function of the wait")
 	profSecs := fs.Int("profile-seconds", 0, "length of each CPU profile in seconds (default 15; smoke 5)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

@@ -58,10 +58,10 @@ type oursSpec struct {
 	appID     string
 	masterKey string
 	pprofAddr string
-	// lambdaRuntime runs the server with the runtime settings the Lambda functions give themselves
-	// (config.RuntimeFromEnv inside Lambda: GOMAXPROCS=1 besides GOGC=400; config.LambdaGODEBUG), since on the external
-	// database our server stands for a function. The embedded database shares the server's process,
-	// so that target keeps Go's default.
+	// lambdaRuntime runs the server with the runtime settings of the Lambda functions (GOMAXPROCS=1,
+	// which config.RuntimeFromEnv sets inside Lambda, besides GOGC=400; and config.LambdaGODEBUG, which
+	// the CDK app deploys them with), since on the external database our server stands for a function.
+	// The embedded database shares the server's process, so that target keeps Go's defaults.
 	lambdaRuntime bool
 }
 

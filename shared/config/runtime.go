@@ -36,9 +36,10 @@ import (
 // FerretDB, per request at concurrency 1: system calls for a GET 22 → 9 (strace -c); CPU for a create
 // 0.36 → 0.27 ms, an update 1.03 → 0.94 ms, a GET 0.52 → 0.49 ms (scripts/benchcompare -no-parse with
 // BENCH_OURS_GODEBUG on and off; more in scripts/benchcompare/README.md). The price: sysmon wakes
-// 100 times a second while the process is idle (a Lambda container is frozen then), and the runtime
+// 100 times a second while the process is idle (a Lambda container is frozen then); the runtime
 // writes one scheduler line to stderr every N ms (N is the largest the runtime accepts, 24.8 days)
-// and at start when the host has been up longer than that.
+// and at start when the host has been up longer than that; and a crash (an unrecovered panic or a
+// fatal error) first dumps the scheduler's state, one line per goroutine, before its usual report.
 // The runtime reads schedtrace only at start, so it cannot be set from inside the process: the CDK
 // app puts LambdaGODEBUG in every function's environment (infra/functions.go), and
 // scripts/benchcompare runs our server with it.

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -71,5 +73,29 @@ func TestLambdaGODEBUGIsOneTheRuntimeAccepts(t *testing.T) {
 	}
 	if n < 24*3600*1000 {
 		t.Fatalf("schedtrace=%d ms writes a scheduler line more than once a day", n)
+	}
+}
+
+// A process started with LambdaGODEBUG runs with schedtrace on: the runtime shows it by dumping its
+// scheduler ("SCHED …") when the process crashes. Without it, a crash has no such dump.
+func TestLambdaGODEBUGReachesTheRuntime(t *testing.T) {
+	if os.Getenv("CONFIG_TEST_CRASH") == "1" {
+		panic("crash on purpose")
+	}
+	crash := func(godebug string) string {
+		t.Helper()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestLambdaGODEBUGReachesTheRuntime$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "CONFIG_TEST_CRASH=1", "GODEBUG="+godebug)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "crash on purpose") {
+			t.Fatalf("the child did not crash as asked (%v):\n%s", err, out)
+		}
+		return string(out)
+	}
+	if out := crash(LambdaGODEBUG); !strings.Contains(out, "SCHED ") {
+		t.Fatalf("GODEBUG=%s: no scheduler dump, so the runtime ignored it:\n%s", LambdaGODEBUG, out)
+	}
+	if out := crash(""); strings.Contains(out, "SCHED ") {
+		t.Fatalf("without GODEBUG the crash dumped the scheduler anyway:\n%s", out)
 	}
 }
