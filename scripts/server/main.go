@@ -110,6 +110,7 @@ func run() error {
 		Log:             log,
 		Caps:            caps,
 		SerializeWrites: caps.Name != "",
+		InsertByCommand: !caps.RetryableWrites(),
 		SessionCacheTTL: 5 * time.Second,
 		Mail:            &mail.Outbox{Dir: outbox, Log: log},
 		// The app's Cloud Code (shared/app); POST /jobs runs jobs in goroutines of this process.

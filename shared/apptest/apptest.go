@@ -143,7 +143,7 @@ func NewWith(tb testing.TB, mod func(*config.Config), opts ...Option) *Env {
 	if mod != nil {
 		mod(&cfg)
 	}
-	ro := rest.Options{Config: cfg, DB: db, Caps: cp, SerializeWrites: cp.Name != "", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ro := rest.Options{Config: cfg, DB: db, Caps: cp, SerializeWrites: cp.Name != "", InsertByCommand: !cp.RetryableWrites(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	events := &SyncBuffer{}
 	ro.Events = events
 	if fs, err := files.NewDirStore(tb.TempDir()); err == nil {

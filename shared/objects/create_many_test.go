@@ -16,10 +16,12 @@ import (
 // CreateMany on the controller: per-object answers and errors in order, schema additions in order,
 // duplicate keys mapped per object, relation rows written after the insert.
 func TestCreateMany(t *testing.T) {
-	for _, serialize := range []bool{true, false} {
-		t.Run(fmt.Sprintf("serialize=%v", serialize), func(t *testing.T) {
+	for _, mode := range []struct{ serialize, byCommand bool }{{true, true}, {true, false}, {false, false}} {
+		serialize := mode.serialize
+		t.Run(fmt.Sprintf("serialize=%v,insertByCommand=%v", serialize, mode.byCommand), func(t *testing.T) {
 			t.Parallel()
 			c := controller(t, serialize)
+			c.InsertByCommand = mode.byCommand
 			ctx := context.Background()
 			master := auth.Master()
 			if got := c.CreateMany(ctx, master, "Thing", nil); len(got) != 0 {

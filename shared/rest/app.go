@@ -39,6 +39,8 @@ type Options struct {
 	Caps query.Caps
 	// SerializeWrites: see objects.Controller.
 	SerializeWrites bool
+	// InsertByCommand: see objects.Controller (set it where !Caps.RetryableWrites()).
+	InsertByCommand bool
 	// SchemaTTL bounds how stale the schema cache may be (default 5 s, as Parse Server's cacheTTL).
 	SchemaTTL time.Duration
 	// SessionCacheTTL is how long a resolved session token is reused in this process (Parse Server's
@@ -94,7 +96,7 @@ func New(o Options) *App {
 	}
 	a := &App{cfg: o.Config, db: o.DB, log: o.Log}
 	a.schemas = schema.NewStore(o.DB, o.SchemaTTL)
-	a.objects = &objects.Controller{DB: o.DB, Schemas: a.schemas, Config: o.Config, Caps: o.Caps, Log: o.Log, SerializeWrites: o.SerializeWrites}
+	a.objects = &objects.Controller{DB: o.DB, Schemas: a.schemas, Config: o.Config, Caps: o.Caps, Log: o.Log, SerializeWrites: o.SerializeWrites, InsertByCommand: o.InsertByCommand}
 	a.sessions = &session.Store{DB: o.DB, Rules: session.Rules{
 		Length:           o.Config.SessionLength,
 		ExpireInactive:   o.Config.ExpireInactiveSessions,

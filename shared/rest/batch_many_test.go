@@ -96,6 +96,7 @@ func monitoredEnv(tb testing.TB, mod func(*config.Config), opts ...apptest.Optio
 		o.DB = db
 		o.Caps = caps
 		o.SerializeWrites = caps.Name != ""
+		o.InsertByCommand = !caps.RetryableWrites()
 	}}, opts...)
 	env = apptest.NewWith(tb, mod, opts...)
 	env.DB = db
@@ -182,9 +183,9 @@ func (c manyCase) request(vars map[string]string, reqs []obj) apptest.Req {
 	return q
 }
 
-func (c manyCase) env(t *testing.T, monitored bool) (*apptest.Env, func() (map[string]int, map[string][]int), map[string]string) {
+func (c manyCase) env(t *testing.T, monitored bool, extra ...apptest.Option) (*apptest.Env, func() (map[string]int, map[string][]int), map[string]string) {
 	t.Helper()
-	var opts []apptest.Option
+	opts := append([]apptest.Option(nil), extra...)
 	if c.define != nil {
 		reg := cloud.NewRegistry()
 		c.define(reg)
@@ -204,12 +205,14 @@ func (c manyCase) env(t *testing.T, monitored bool) (*apptest.Env, func() (map[s
 	return env, take, vars
 }
 
-func runManyCases(t *testing.T, cases []manyCase) {
+// runManyCases runs each case on an engine built with extra options, and compares it with the
+// one-by-one oracle on a default engine.
+func runManyCases(t *testing.T, cases []manyCase, extra ...apptest.Option) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			env, take, vars := c.env(t, true)
+			env, take, vars := c.env(t, true, extra...)
 			take()
 			r := env.Do(c.request(vars, c.reqs))
 			_, inserts := take()
@@ -379,7 +382,7 @@ func TestBatchCreatesInOneInsert(t *testing.T) {
 	for i := range twenty {
 		twenty[i] = game(i, obj{"name": "n" + strconv.Itoa(i), "tags": arr{"a", i}, "at": obj{"__type": "Date", "iso": "2024-01-02T03:04:05.000Z"}})
 	}
-	runManyCases(t, []manyCase{
+	cases := []manyCase{
 		{name: "20 creates: 20 answers, one insert", setup: seeded, reqs: twenty,
 			inserts: map[string][]int{"Game": {20}},
 			check: func(t *testing.T, env *apptest.Env, items []map[string]any, _ map[string]string) {
@@ -563,7 +566,17 @@ func TestBatchCreatesInOneInsert(t *testing.T) {
 			reqs:    []obj{game(0, nil), game(1, nil), game(2, nil)},
 			inserts: map[string][]int{"Game": {3}},
 		},
-	})
+	}
+	// Both ways of sending the insert: the engine's own insert command (what the test database,
+	// FerretDB, gets; RetryableWrites false) and the driver's InsertMany (MongoDB's).
+	for _, mode := range []struct {
+		name      string
+		byCommand bool
+	}{{"insert command", true}, {"InsertMany", false}} {
+		t.Run(mode.name, func(t *testing.T) {
+			runManyCases(t, cases, func(o *rest.Options) { o.InsertByCommand = mode.byCommand })
+		})
+	}
 }
 
 func TestBatchCreatesWithTriggers(t *testing.T) {

@@ -144,6 +144,7 @@ func Engine(cfg config.Config, db *mongo.Database, caps query.Caps, svc Services
 		Log:             log,
 		Caps:            caps,
 		SerializeWrites: caps.Name != "",
+		InsertByCommand: !caps.RetryableWrites(),
 		SessionCacheTTL: 5 * time.Second,
 		Cloud:           cloudcode.Cloud(),
 		Mail:            svc.Mail,
