@@ -233,14 +233,15 @@ func (r *rawDriver) SignUpLogin(ctx context.Context, username, password string) 
 	return r.newSession(ctx, id, "login")
 }
 
-// Batch is what our server does for a /batch of creates of one class: one unordered insertMany.
+// Batch is what our server does for a /batch of creates of one class on FerretDB: one unordered
+// insert command, sent with RunCommand (objects.Controller.InsertByCommand; on MongoDB it uses
+// InsertMany for its retryable writes).
 func (r *rawDriver) Batch(ctx context.Context, rnd *mrand.Rand, n int, ref string) error {
-	docs := make([]any, n)
+	docs := make(bson.A, n)
 	for i := range docs {
 		docs[i] = rawNewObject(rnd, ref)
 	}
-	_, err := r.db.Collection(newClass).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	return err
+	return r.db.RunCommand(ctx, bson.D{{Key: "insert", Value: newClass}, {Key: "documents", Value: docs}, {Key: "ordered", Value: false}}).Err()
 }
 
 func (r *rawDriver) Counter(ctx context.Context, id string) (int64, error) {
