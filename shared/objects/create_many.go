@@ -176,6 +176,12 @@ func bsonSize(v any) (int, bool) {
 		return 4, true
 	case bson.ObjectID:
 		return 12, true
+	case bson.Binary: // Bytes fields; the old binary subtype 2 repeats the length inside
+		n := 4 + 1 + len(t.Data)
+		if t.Subtype == 0x02 {
+			n += 4
+		}
+		return n, true
 	case bson.D:
 		n := 4 + 1
 		for _, e := range t {

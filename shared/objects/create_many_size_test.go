@@ -1,11 +1,15 @@
 package objects
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/parselambda/parselambda/shared/schema"
+	"github.com/parselambda/parselambda/shared/storage"
 )
 
 // bsonSize counts what the driver writes, byte for byte, for the values a stored document holds.
@@ -21,6 +25,7 @@ func TestBSONSizeMatchesTheDriver(t *testing.T) {
 		{{Key: "f", Value: 1.5}, {Key: "i", Value: int64(7)}, {Key: "j", Value: int32(-3)}, {Key: "t", Value: now}, {Key: "o", Value: bson.NewObjectID()}},
 		{{Key: "_acl", Value: bson.D{{Key: "*", Value: bson.D{{Key: "r", Value: true}, {Key: "w", Value: true}}}}}, {Key: "_rperm", Value: bson.A{"*"}}, {Key: "_wperm", Value: bson.A{}}},
 		{{Key: "nested", Value: bson.A{bson.A{1.0, "x"}, bson.D{{Key: "k", Value: long}}}}},
+		{{Key: "bin", Value: bson.Binary{Subtype: 0, Data: []byte("abc")}}, {Key: "old", Value: bson.Binary{Subtype: 2, Data: []byte("abc")}}},
 	} {
 		want, err := bson.Marshal(d)
 		if err != nil {
@@ -53,5 +58,39 @@ func TestFitsOneCommand(t *testing.T) {
 	}
 	if fitsOneCommand([]any{bson.D{{Key: "m", Value: map[string]any{}}}}) {
 		t.Error("a document of a type not counted must go through InsertMany")
+	}
+}
+
+// Every REST type a create can carry encodes to a document bsonSize counts exactly, so a batch of
+// them goes as one insert command.
+func TestBSONSizeOfEncodedREST(t *testing.T) {
+	body := map[string]any{
+		"s": "text", "n": json.Number("7"), "f": json.Number("1.5"), "b": true, "z": nil,
+		"arr":   []any{json.Number("1"), "two", []any{"nested"}},
+		"obj":   map[string]any{"k": "v", "deep": map[string]any{"x": json.Number("1")}},
+		"when":  map[string]any{"__type": "Date", "iso": "2024-01-02T03:04:05.000Z"},
+		"ptr":   map[string]any{"__type": "Pointer", "className": "Other", "objectId": "abc"},
+		"inObj": map[string]any{"p": map[string]any{"__type": "Pointer", "className": "Other", "objectId": "abc"}},
+		"file":  map[string]any{"__type": "File", "name": "f.txt"},
+		"geo":   map[string]any{"__type": "GeoPoint", "latitude": json.Number("1"), "longitude": json.Number("2")},
+		"bytes": map[string]any{"__type": "Bytes", "base64": "aGVsbG8="},
+		"count": map[string]any{"__op": "Increment", "amount": json.Number("2")},
+		"tags":  map[string]any{"__op": "AddUnique", "objects": []any{"a", "a", "b"}},
+		"ACL":   map[string]any{"*": map[string]any{"read": true}, "u1": map[string]any{"read": true, "write": true}},
+	}
+	w, err := storage.Encode(&schema.Class{Name: "Thing"}, body, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := append(bson.D{{Key: "_id", Value: "AbCdEfGh12"}}, w.Set...)
+	want, err := bson.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := bsonSize(d); !ok || got != len(want) {
+		t.Fatalf("bsonSize = %d, %v; the driver writes %d bytes of %v", got, ok, len(want), d)
+	}
+	if !fitsOneCommand([]any{d}) {
+		t.Fatal("a document of every REST type should go as one insert command")
 	}
 }
