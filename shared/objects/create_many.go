@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
