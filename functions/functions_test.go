@@ -325,6 +325,7 @@ type replayer struct {
 func newReplayer(t *testing.T) *replayer {
 	t.Helper()
 	_, caps := apptest.Client(t)
+	clientOpts := apptest.ClientOptions(t)
 	db := apptest.DB(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	env := map[string]string{"APP_ID": "testapp", "MASTER_KEY": "testmaster", "SERVER_URL": "http://localhost:1337/parse",
@@ -338,7 +339,7 @@ func newReplayer(t *testing.T) *replayer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := boot.Engine(s.Config, db, caps, svc, log)
+	app := boot.Engine(s.Config, boot.Database{DB: db, Caps: caps, Client: clientOpts}, svc, log)
 	r := &replayer{t: t, db: db, handlers: map[string]lambda.Handler{}}
 	for _, f := range families.All {
 		if f.Name == "jobs" {

@@ -67,7 +67,8 @@ func run() error {
 		uri = db.URI
 		log.Info("embedded FerretDB 1.24.2 (SQLite)", "dir", dir, "uri", uri)
 	}
-	client, err := mongo.Connect(embeddb.ClientOptions(uri)) // + the _id index monitor when embedded
+	clientOpts := embeddb.ClientOptions(uri) // + the _id index monitor when embedded
+	client, err := mongo.Connect(clientOpts)
 	if err != nil {
 		return fmt.Errorf("connect to the database: %w", err)
 	}
@@ -110,7 +111,8 @@ func run() error {
 		Log:             log,
 		Caps:            caps,
 		SerializeWrites: caps.Name != "",
-		InsertByCommand: !caps.RetryableWrites(),
+		InsertByCommand: rest.InsertByCommand(caps, clientOpts),
+		WriteConcern:    clientOpts.WriteConcern,
 		SessionCacheTTL: 5 * time.Second,
 		Mail:            &mail.Outbox{Dir: outbox, Log: log},
 		// The app's Cloud Code (shared/app); POST /jobs runs jobs in goroutines of this process.

@@ -21,6 +21,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/parselambda/parselambda/shared/config"
 	"github.com/parselambda/parselambda/shared/embeddb"
@@ -31,12 +32,14 @@ import (
 )
 
 var (
-	once    sync.Once
-	client  *mongo.Client
-	uri     string
-	caps    query.Caps
-	initErr error
-	dbSeq   atomic.Int64
+	once   sync.Once
+	client *mongo.Client
+	uri    string
+	// clientOpts are the options client was built with (its write concern and retryWrites).
+	clientOpts *options.ClientOptions
+	caps       query.Caps
+	initErr    error
+	dbSeq      atomic.Int64
 )
 
 // Client returns the shared database client: MONGODB_URI when set (a real MongoDB), else an embedded
@@ -58,7 +61,8 @@ func Client(tb testing.TB) (*mongo.Client, query.Caps) {
 			}
 			uri = db.URI
 		}
-		client, initErr = mongo.Connect(embeddb.ClientOptions(uri)) // + the _id index monitor when embedded
+		clientOpts = embeddb.ClientOptions(uri) // + the _id index monitor when embedded
+		client, initErr = mongo.Connect(clientOpts)
 		if initErr == nil {
 			caps = rest.DetectCaps(context.Background(), client)
 		}
@@ -67,6 +71,13 @@ func Client(tb testing.TB) (*mongo.Client, query.Caps) {
 		tb.Fatalf("test database: %v", initErr)
 	}
 	return client, caps
+}
+
+// ClientOptions returns the options Client's client was built with.
+func ClientOptions(tb testing.TB) *options.ClientOptions {
+	tb.Helper()
+	Client(tb)
+	return clientOpts
 }
 
 // URI returns the address of the shared test database (started as Client starts it), for a test that
@@ -143,7 +154,7 @@ func NewWith(tb testing.TB, mod func(*config.Config), opts ...Option) *Env {
 	if mod != nil {
 		mod(&cfg)
 	}
-	ro := rest.Options{Config: cfg, DB: db, Caps: cp, SerializeWrites: cp.Name != "", InsertByCommand: !cp.RetryableWrites(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ro := rest.Options{Config: cfg, DB: db, Caps: cp, SerializeWrites: cp.Name != "", InsertByCommand: rest.InsertByCommand(cp, clientOpts), WriteConcern: clientOpts.WriteConcern, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	events := &SyncBuffer{}
 	ro.Events = events
 	if fs, err := files.NewDirStore(tb.TempDir()); err == nil {

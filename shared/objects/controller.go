@@ -13,6 +13,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 
 	"github.com/parselambda/parselambda/shared/auth"
 	"github.com/parselambda/parselambda/shared/config"
@@ -40,9 +41,13 @@ type Controller struct {
 	// instead of the driver's InsertMany, which decodes every document again to find the _id the
 	// engine has set, each through a new 4 KB reader: on a batch of 20 creates about 30% of the CPU and 44%
 	// of the bytes allocated (BenchmarkBatch20Creates). RunCommand does not retry a write, so set it only
-	// where the driver could not either (query.Caps.RetryableWrites).
+	// where the driver could not either (rest.InsertByCommand).
 	InsertByCommand bool
-	Now             func() time.Time
+	// WriteConcern is the client's (MONGODB_URI's w and journal), sent with the insert command of
+	// InsertByCommand: the driver adds it to the operations it builds, not to a RunCommand. Nil sends
+	// none (the server's default).
+	WriteConcern *writeconcern.WriteConcern
+	Now          func() time.Time
 	// FileURLFunc, when set, makes file URLs instead of the API's /files/<appId>/<name> (direct or
 	// presigned S3 URLs).
 	FileURLFunc func(name string) string

@@ -8,6 +8,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 
 	"github.com/parselambda/parselambda/shared/auth"
 )
@@ -130,7 +131,11 @@ func (c *Controller) insertMany(ctx context.Context, className string, docs []an
 		_, err := c.DB.Collection(className).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 		return err
 	}
-	err := c.DB.RunCommand(ctx, bson.D{{Key: "insert", Value: className}, {Key: "documents", Value: bson.A(docs)}, {Key: "ordered", Value: false}}).Err()
+	cmd := bson.D{{Key: "insert", Value: className}, {Key: "documents", Value: bson.A(docs)}, {Key: "ordered", Value: false}}
+	if wc := writeConcernDoc(c.WriteConcern); wc != nil {
+		cmd = append(cmd, bson.E{Key: "writeConcern", Value: wc})
+	}
+	err := c.DB.RunCommand(ctx, cmd).Err()
 	var we mongo.WriteException
 	if !errors.As(err, &we) {
 		return err
@@ -140,6 +145,25 @@ func (c *Controller) insertMany(ctx context.Context, className string, docs []an
 		bwe.WriteErrors = append(bwe.WriteErrors, mongo.BulkWriteError{WriteError: e})
 	}
 	return bwe
+}
+
+// writeConcernDoc is wc as a command's writeConcern field, as the driver sends it with its own
+// operations: w and j when set; nil when wc sets neither.
+func writeConcernDoc(wc *writeconcern.WriteConcern) bson.D {
+	if wc == nil {
+		return nil
+	}
+	var d bson.D
+	switch w := wc.W.(type) {
+	case int:
+		d = append(d, bson.E{Key: "w", Value: int32(w)})
+	case string:
+		d = append(d, bson.E{Key: "w", Value: w})
+	}
+	if wc.Journal != nil {
+		d = append(d, bson.E{Key: "j", Value: *wc.Journal})
+	}
+	return d
 }
 
 // maxInsertCommand bounds the documents sent in one insert command: a command is one BSON document,

@@ -49,11 +49,6 @@ var MongoDB = Caps{Geo: true, Text: true, ElemMatchNin: true, NestedArrays: true
 // Name stays empty: otherwise it is run as MongoDB (atomic updates, hints passed on).
 var DocumentDB = Caps{Geo: true, GeoJSONOnly: true, ElemMatchNin: true, NestedArrays: true, RegexExtended: true}
 
-// RetryableWrites tells whether the driver can retry a write on this database after a failover or a
-// network error: not on FerretDB (a standalone server, named in Caps) nor on DocumentDB (the functions
-// connect with retryWrites=false, which it requires).
-func (c Caps) RetryableWrites() bool { return c.Name == "" && c != DocumentDB }
-
 // Resolver answers the parts of a query that need other reads: subqueries and relation tables.
 type Resolver interface {
 	// Select runs a query on class with the caller's rights and returns the stored values of key in

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 
 	"github.com/parselambda/parselambda/shared/authproviders"
 	"github.com/parselambda/parselambda/shared/cloud"
@@ -39,8 +41,10 @@ type Options struct {
 	Caps query.Caps
 	// SerializeWrites: see objects.Controller.
 	SerializeWrites bool
-	// InsertByCommand: see objects.Controller (set it where !Caps.RetryableWrites()).
+	// InsertByCommand: see objects.Controller; InsertByCommand(Caps, the client's options) tells
+	// where it may be set. WriteConcern is the client's, sent with that command.
 	InsertByCommand bool
+	WriteConcern    *writeconcern.WriteConcern
 	// SchemaTTL bounds how stale the schema cache may be (default 5 s, as Parse Server's cacheTTL).
 	SchemaTTL time.Duration
 	// SessionCacheTTL is how long a resolved session token is reused in this process (Parse Server's
@@ -96,7 +100,7 @@ func New(o Options) *App {
 	}
 	a := &App{cfg: o.Config, db: o.DB, log: o.Log}
 	a.schemas = schema.NewStore(o.DB, o.SchemaTTL)
-	a.objects = &objects.Controller{DB: o.DB, Schemas: a.schemas, Config: o.Config, Caps: o.Caps, Log: o.Log, SerializeWrites: o.SerializeWrites, InsertByCommand: o.InsertByCommand}
+	a.objects = &objects.Controller{DB: o.DB, Schemas: a.schemas, Config: o.Config, Caps: o.Caps, Log: o.Log, SerializeWrites: o.SerializeWrites, InsertByCommand: o.InsertByCommand, WriteConcern: o.WriteConcern}
 	a.sessions = &session.Store{DB: o.DB, Rules: session.Rules{
 		Length:           o.Config.SessionLength,
 		ExpireInactive:   o.Config.ExpireInactiveSessions,
@@ -178,6 +182,18 @@ func DetectCaps(ctx context.Context, c *mongo.Client) query.Caps {
 		return query.Caps{Name: name}
 	}
 	return query.MongoDB
+}
+
+// InsertByCommand tells whether batch creates may go as one insert command
+// (objects.Controller.InsertByCommand) from a client built with o, on a database caps describes: only
+// where the driver would not retry the write either (FerretDB, a standalone server, or a client with
+// retryWrites=false, as DocumentDB requires), and only for acknowledged writes, whose errors the
+// command's reply gives object by object.
+func InsertByCommand(caps query.Caps, o *options.ClientOptions) bool {
+	if o == nil || o.WriteConcern != nil && !o.WriteConcern.Acknowledged() {
+		return false
+	}
+	return caps.Name != "" || o.RetryWrites != nil && !*o.RetryWrites
 }
 
 func firstSegment(p string) string {

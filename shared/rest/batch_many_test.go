@@ -73,6 +73,7 @@ func (c *commandCounter) take(db string) (map[string]int, map[string][]int) {
 var (
 	monOnce    sync.Once
 	monClient  *mongo.Client
+	monOpts    *options.ClientOptions
 	monCounter = &commandCounter{counts: map[string]map[string]int{}, inserts: map[string]map[string][]int{}}
 	monErr     error
 	monSeq     atomic.Int64
@@ -84,7 +85,8 @@ func monitoredEnv(tb testing.TB, mod func(*config.Config), opts ...apptest.Optio
 	tb.Helper()
 	uri := apptest.URI(tb)
 	monOnce.Do(func() {
-		monClient, monErr = mongo.Connect(options.Client().ApplyURI(uri).SetMonitor(&event.CommandMonitor{Started: monCounter.started}))
+		monOpts = options.Client().ApplyURI(uri).SetMonitor(&event.CommandMonitor{Started: monCounter.started})
+		monClient, monErr = mongo.Connect(monOpts)
 	})
 	if monErr != nil {
 		tb.Fatalf("monitored database: %v", monErr)
@@ -96,7 +98,7 @@ func monitoredEnv(tb testing.TB, mod func(*config.Config), opts ...apptest.Optio
 		o.DB = db
 		o.Caps = caps
 		o.SerializeWrites = caps.Name != ""
-		o.InsertByCommand = !caps.RetryableWrites()
+		o.InsertByCommand = rest.InsertByCommand(caps, monOpts)
 	}}, opts...)
 	env = apptest.NewWith(tb, mod, opts...)
 	env.DB = db

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	cloudcode "github.com/parselambda/parselambda/shared/app"
 	"github.com/parselambda/parselambda/shared/config"
@@ -75,7 +76,11 @@ func NewContainer(ctx context.Context, family string, getenv func(string) string
 			return nil, fmt.Errorf("DB_CAPS: %w", err)
 		}
 	}
-	client, err := Connect(s.DB, "parselambda-"+family)
+	opts, err := ClientOptions(s.DB, "parselambda-"+family)
+	if err != nil {
+		return nil, err
+	}
+	client, err := Connect(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +92,7 @@ func NewContainer(ctx context.Context, family string, getenv func(string) string
 		Settings: s,
 		Log:      log,
 		Client:   client,
-		Engine:   Engine(s.Config, client.Database(s.DB.Name), caps, svc, log),
+		Engine:   Engine(s.Config, Database{DB: client.Database(s.DB.Name), Caps: caps, Client: opts}, svc, log),
 	}
 	log.Info("cold start", "appId", s.Config.AppID, "keys", s.KeysFrom, "db", s.DBFrom, "dbKind", s.DB.Kind,
 		"database", s.DB.Name, "maxPoolSize", s.DB.MaxPoolSize, "tlsCA", s.DB.TLSCA, "caps", capsName(caps),
@@ -129,9 +134,18 @@ func capsName(c query.Caps) string {
 	return "MongoDB"
 }
 
+// Database is what the engine is told of its database: the handle, what the server evaluates, and the
+// options its client was built with (write concern, retryWrites).
+type Database struct {
+	DB     *mongo.Database
+	Caps   query.Caps
+	Client *options.ClientOptions
+}
+
 // Engine builds the engine over db as the local server does: writes serialized on FerretDB, resolved
 // session tokens reused for 5 s in the container (Parse Server's cacheTTL).
-func Engine(cfg config.Config, db *mongo.Database, caps query.Caps, svc Services, log *slog.Logger) *rest.App {
+func Engine(cfg config.Config, db Database, svc Services, log *slog.Logger) *rest.App {
+	caps := db.Caps
 	// The built-in maintenance job: MAINTENANCE_JOBS=false, JOB_STATUS_KEEP_DAYS.
 	maint, err := jobs.MaintenanceFromEnv(os.Getenv)
 	if err != nil {
@@ -140,11 +154,12 @@ func Engine(cfg config.Config, db *mongo.Database, caps query.Caps, svc Services
 	return rest.New(rest.Options{
 		Maintenance:     maint,
 		Config:          cfg,
-		DB:              db,
+		DB:              db.DB,
 		Log:             log,
 		Caps:            caps,
 		SerializeWrites: caps.Name != "",
-		InsertByCommand: !caps.RetryableWrites(),
+		InsertByCommand: rest.InsertByCommand(caps, db.Client),
+		WriteConcern:    db.Client.WriteConcern,
 		SessionCacheTTL: 5 * time.Second,
 		Cloud:           cloudcode.Cloud(),
 		Mail:            svc.Mail,

@@ -67,11 +67,7 @@ func caPool(ca string) (*x509.CertPool, error) {
 // Connect creates the container's MongoDB client. mongo.Connect blocks on no network I/O: it fails only
 // on bad options, the server is selected at the first operation, and the driver's monitor dials the
 // server in the background meanwhile (see TestConnectDoesNotBlock).
-func Connect(d DBSettings, appName string) (*mongo.Client, error) {
-	o, err := ClientOptions(d, appName)
-	if err != nil {
-		return nil, err
-	}
+func Connect(o *options.ClientOptions) (*mongo.Client, error) {
 	c, err := mongo.Connect(o)
 	if err != nil {
 		return nil, fmt.Errorf("database client: %w", err)

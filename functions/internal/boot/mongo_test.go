@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // TestConnectDoesNotBlock verifies what cold start relies on: with driver v2, Connect does no network
@@ -31,7 +33,7 @@ func TestConnectDoesNotBlock(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	c, err := Connect(DBSettings{URI: "mongodb://" + ln.Addr().String() + "/", MaxPoolSize: 3}, "test")
+	c, err := connect(DBSettings{URI: "mongodb://" + ln.Addr().String() + "/", MaxPoolSize: 3})
 	took := time.Since(start)
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
@@ -47,9 +49,18 @@ func TestConnectDoesNotBlock(t *testing.T) {
 	free, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := free.Addr().String()
 	free.Close()
-	c2, err := Connect(DBSettings{URI: "mongodb://" + addr + "/", MaxPoolSize: 3}, "test")
+	c2, err := connect(DBSettings{URI: "mongodb://" + addr + "/", MaxPoolSize: 3})
 	if err != nil {
 		t.Fatalf("Connect to a closed port: %v", err)
 	}
 	_ = c2.Disconnect(context.Background())
+}
+
+// connect is ClientOptions then Connect, as NewContainer does.
+func connect(d DBSettings) (*mongo.Client, error) {
+	o, err := ClientOptions(d, "test")
+	if err != nil {
+		return nil, err
+	}
+	return Connect(o)
 }
