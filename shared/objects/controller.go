@@ -13,10 +13,10 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 
 	"github.com/parselambda/parselambda/shared/auth"
 	"github.com/parselambda/parselambda/shared/config"
+	"github.com/parselambda/parselambda/shared/dbwrite"
 	"github.com/parselambda/parselambda/shared/parse"
 	"github.com/parselambda/parselambda/shared/query"
 	"github.com/parselambda/parselambda/shared/schema"
@@ -37,17 +37,10 @@ type Controller struct {
 	// ACL of a single object in the engine after a lookup by _id. The local server sets it for the
 	// embedded database, which neither updates atomically nor indexes anything but an exact _id.
 	SerializeWrites bool
-	// InsertByCommand sends the documents of a batch of creates as one insert command (RunCommand)
-	// instead of the driver's InsertMany, which decodes every document again to find the _id the
-	// engine has set, each through a new 4 KB reader: on a batch of 20 creates about 30% of the CPU and 44%
-	// of the bytes allocated (BenchmarkBatch20Creates). RunCommand does not retry a write, so set it only
-	// where the driver could not either (rest.InsertByCommand).
-	InsertByCommand bool
-	// WriteConcern is the client's (MONGODB_URI's w and journal), sent with the insert command of
-	// InsertByCommand: the driver adds it to the operations it builds, not to a RunCommand. Nil sends
-	// none (the server's default).
-	WriteConcern *writeconcern.WriteConcern
-	Now          func() time.Time
+	// Insert writes new objects (dbwrite.Inserter: the driver's InsertOne/InsertMany, or insert
+	// commands where the driver would not retry).
+	Insert dbwrite.Inserter
+	Now    func() time.Time
 	// FileURLFunc, when set, makes file URLs instead of the API's /files/<appId>/<name> (direct or
 	// presigned S3 URLs).
 	FileURLFunc func(name string) string
@@ -138,7 +131,7 @@ func (c *Controller) CreateWith(ctx context.Context, a *auth.Auth, className str
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.DB.Collection(className).InsertOne(ctx, n.doc); err != nil {
+	if err := c.Insert.InsertOne(ctx, c.DB.Collection(className), n.doc); err != nil {
 		return nil, c.dbError(ctx, err)
 	}
 	if err := c.applyRelations(ctx, className, n.id, n.relations); err != nil {

@@ -3,12 +3,8 @@ package objects
 import (
 	"context"
 	"errors"
-	"strconv"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 
 	"github.com/parselambda/parselambda/shared/auth"
 )
@@ -72,7 +68,7 @@ func (c *Controller) CreateMany(ctx context.Context, a *auth.Auth, className str
 	if len(docs) == 0 {
 		return out
 	}
-	if err = c.insertMany(ctx, className, docs); err != nil {
+	if err = c.Insert.InsertMany(ctx, c.DB.Collection(className), docs); err != nil {
 		var bwe mongo.BulkWriteException
 		if !errors.As(err, &bwe) {
 			// Nothing says which objects were stored: each fails as its InsertOne would have.
@@ -120,113 +116,6 @@ func (c *Controller) CreateMany(ctx context.Context, a *auth.Auth, className str
 		out[i].Object = n.answer()
 	}
 	return out
-}
-
-// insertMany inserts docs into className, unordered: with the driver's InsertMany, or with
-// InsertByCommand as one insert command. The driver reports the write errors of a command's reply
-// (and its write concern error) as a mongo.WriteException; they come back as InsertMany reports them,
-// a mongo.BulkWriteException whose indexes are into docs.
-func (c *Controller) insertMany(ctx context.Context, className string, docs []any) error {
-	if !c.InsertByCommand || !fitsOneCommand(docs) {
-		_, err := c.DB.Collection(className).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-		return err
-	}
-	cmd := bson.D{{Key: "insert", Value: className}, {Key: "documents", Value: bson.A(docs)}, {Key: "ordered", Value: false}}
-	if wc := writeConcernDoc(c.WriteConcern); wc != nil {
-		cmd = append(cmd, bson.E{Key: "writeConcern", Value: wc})
-	}
-	err := c.DB.RunCommand(ctx, cmd).Err()
-	var we mongo.WriteException
-	if !errors.As(err, &we) {
-		return err
-	}
-	bwe := mongo.BulkWriteException{WriteConcernError: we.WriteConcernError, Labels: we.Labels}
-	for _, e := range we.WriteErrors {
-		bwe.WriteErrors = append(bwe.WriteErrors, mongo.BulkWriteError{WriteError: e})
-	}
-	return bwe
-}
-
-// writeConcernDoc is wc as a command's writeConcern field, as the driver sends it with its own
-// operations: w and j when set; nil when wc sets neither.
-func writeConcernDoc(wc *writeconcern.WriteConcern) bson.D {
-	if wc == nil {
-		return nil
-	}
-	var d bson.D
-	switch w := wc.W.(type) {
-	case int:
-		d = append(d, bson.E{Key: "w", Value: int32(w)})
-	case string:
-		d = append(d, bson.E{Key: "w", Value: w})
-	}
-	if wc.Journal != nil {
-		d = append(d, bson.E{Key: "j", Value: *wc.Journal})
-	}
-	return d
-}
-
-// maxInsertCommand bounds the documents sent in one insert command: a command is one BSON document,
-// which servers take up to 16 MiB, where InsertMany sends its documents beside the command, 48 MB at
-// a time.
-const maxInsertCommand = 12 << 20
-
-// fitsOneCommand tells whether docs (the bson.D of prepareCreate) encode within maxInsertCommand.
-func fitsOneCommand(docs []any) bool {
-	total := 0
-	for _, d := range docs {
-		n, ok := bsonSize(d)
-		if total += n; !ok || total > maxInsertCommand {
-			return false
-		}
-	}
-	return true
-}
-
-// bsonSize is the encoded size of v as a BSON value (a document for bson.D, without the element
-// header its key adds), for the types storage.Encode builds; ok is false for any other type.
-func bsonSize(v any) (int, bool) {
-	switch t := v.(type) {
-	case nil:
-		return 0, true
-	case bool:
-		return 1, true
-	case string:
-		return 4 + len(t) + 1, true
-	case float64, int64, bson.DateTime:
-		return 8, true
-	case int32:
-		return 4, true
-	case bson.ObjectID:
-		return 12, true
-	case bson.Binary: // Bytes fields; the old binary subtype 2 repeats the length inside
-		n := 4 + 1 + len(t.Data)
-		if t.Subtype == 0x02 {
-			n += 4
-		}
-		return n, true
-	case bson.D:
-		n := 4 + 1
-		for _, e := range t {
-			m, ok := bsonSize(e.Value)
-			if !ok {
-				return 0, false
-			}
-			n += 1 + len(e.Key) + 1 + m
-		}
-		return n, true
-	case bson.A:
-		n := 4 + 1
-		for i, x := range t {
-			m, ok := bsonSize(x)
-			if !ok {
-				return 0, false
-			}
-			n += 1 + len(strconv.Itoa(i)) + 1 + m
-		}
-		return n, true
-	}
-	return 0, false
 }
 
 func orEmpty(body map[string]any) map[string]any {

@@ -21,7 +21,7 @@ func TestCreateMany(t *testing.T) {
 		t.Run(fmt.Sprintf("serialize=%v,insertByCommand=%v", serialize, mode.byCommand), func(t *testing.T) {
 			t.Parallel()
 			c := controller(t, serialize)
-			c.InsertByCommand = mode.byCommand
+			c.Insert.ByCommand = mode.byCommand
 			ctx := context.Background()
 			master := auth.Master()
 			if got := c.CreateMany(ctx, master, "Thing", nil); len(got) != 0 {

@@ -21,6 +21,7 @@ import (
 	"github.com/parselambda/parselambda/shared/cloud"
 	"github.com/parselambda/parselambda/shared/cloud/engine"
 	"github.com/parselambda/parselambda/shared/config"
+	"github.com/parselambda/parselambda/shared/dbwrite"
 	"github.com/parselambda/parselambda/shared/families"
 	"github.com/parselambda/parselambda/shared/files"
 	"github.com/parselambda/parselambda/shared/jobs"
@@ -41,8 +42,9 @@ type Options struct {
 	Caps query.Caps
 	// SerializeWrites: see objects.Controller.
 	SerializeWrites bool
-	// InsertByCommand: see objects.Controller; InsertByCommand(Caps, the client's options) tells
-	// where it may be set. WriteConcern is the client's, sent with that command.
+	// InsertByCommand sends new objects and sessions as insert commands (dbwrite.Inserter);
+	// InsertByCommand(Caps, the client's options) tells where it may be set. WriteConcern is the
+	// client's, sent with those commands.
 	InsertByCommand bool
 	WriteConcern    *writeconcern.WriteConcern
 	// SchemaTTL bounds how stale the schema cache may be (default 5 s, as Parse Server's cacheTTL).
@@ -100,8 +102,9 @@ func New(o Options) *App {
 	}
 	a := &App{cfg: o.Config, db: o.DB, log: o.Log}
 	a.schemas = schema.NewStore(o.DB, o.SchemaTTL)
-	a.objects = &objects.Controller{DB: o.DB, Schemas: a.schemas, Config: o.Config, Caps: o.Caps, Log: o.Log, SerializeWrites: o.SerializeWrites, InsertByCommand: o.InsertByCommand, WriteConcern: o.WriteConcern}
-	a.sessions = &session.Store{DB: o.DB, Rules: session.Rules{
+	insert := dbwrite.Inserter{ByCommand: o.InsertByCommand, WriteConcern: o.WriteConcern}
+	a.objects = &objects.Controller{DB: o.DB, Schemas: a.schemas, Config: o.Config, Caps: o.Caps, Log: o.Log, SerializeWrites: o.SerializeWrites, Insert: insert}
+	a.sessions = &session.Store{DB: o.DB, Insert: insert, Rules: session.Rules{
 		Length:           o.Config.SessionLength,
 		ExpireInactive:   o.Config.ExpireInactiveSessions,
 		ExtendOnUse:      o.Config.ExtendSessionOnUse,
@@ -184,8 +187,8 @@ func DetectCaps(ctx context.Context, c *mongo.Client) query.Caps {
 	return query.MongoDB
 }
 
-// InsertByCommand tells whether batch creates may go as one insert command
-// (objects.Controller.InsertByCommand) from a client built with o, on a database caps describes: only
+// InsertByCommand tells whether new objects and sessions may go as insert commands the engine sends
+// itself (dbwrite.Inserter.ByCommand) from a client built with o, on a database caps describes: only
 // where the driver would not retry the write either (FerretDB, a standalone server, or a client with
 // retryWrites=false, as DocumentDB requires), and only for acknowledged writes, whose errors the
 // command's reply gives object by object.

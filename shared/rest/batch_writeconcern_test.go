@@ -44,8 +44,8 @@ func TestInsertByCommandWhereTheDriverWouldNotRetry(t *testing.T) {
 	}
 }
 
-// The insert command of a batch carries the client's write concern (MONGODB_URI's w and journal)
-// exactly as the driver sends it with its own InsertOne.
+// The insert commands of a create and of a batch carry the client's write concern (MONGODB_URI's w
+// and journal) exactly as the driver sends it with its own InsertOne.
 func TestBatchInsertCommandCarriesTheClientsWriteConcern(t *testing.T) {
 	for _, wc := range []url.Values{{"w": {"majority"}, "journal": {"true"}}, {"w": {"1"}}} {
 		t.Run(wc.Encode(), func(t *testing.T) { batchWriteConcern(t, wc) })
@@ -87,7 +87,11 @@ func batchWriteConcern(t *testing.T, wc url.Values) {
 		o.WriteConcern = opts.WriteConcern
 	})
 
-	env.MustCreate("Single", obj{"n": 0}) // the driver's InsertOne: the reference
+	// The reference: the driver's own InsertOne on the same client.
+	if _, err := db.Collection("Driver").InsertOne(context.Background(), bson.D{{Key: "_id", Value: "ref"}}); err != nil {
+		t.Fatal(err)
+	}
+	env.MustCreate("Single", obj{"n": 0}) // a create: one insert command
 	r := env.Do(apptest.Req{Method: "POST", Path: "/batch", Master: true, Body: batchOf(creates("Game", 3)...)})
 	if r.Status != 200 || strings.Count(string(r.Raw), `"success"`) != 3 {
 		t.Fatalf("batch: %d %s", r.Status, r.Raw)
@@ -97,12 +101,14 @@ func batchWriteConcern(t *testing.T, wc url.Values) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	driver, ours := sent["Single"], sent["Game"]
+	driver := sent["Driver"]
 	if driver == nil {
 		t.Fatalf("the driver's InsertOne sent no writeConcern: the URI's w and journal did not reach the client")
 	}
-	if !bytesEqual(driver, ours) {
-		t.Errorf("insert command writeConcern %v, the driver's %v", ours, driver)
+	for _, coll := range []string{"Single", "Game"} {
+		if !bytesEqual(driver, sent[coll]) {
+			t.Errorf("%s: insert command writeConcern %v, the driver's %v", coll, sent[coll], driver)
+		}
 	}
 }
 

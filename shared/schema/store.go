@@ -135,8 +135,25 @@ func (s *Store) get(ctx context.Context, name string, fresh bool) (*Class, error
 	if c, ok := m[name]; ok {
 		return c, nil
 	}
+	if c, ok := builtinClasses()[name]; ok {
+		return c, nil
+	}
 	return newClass(name), nil
 }
+
+// builtinClasses are the schemas of the system classes as they are without a _SCHEMA document, built
+// once. get answers them, read-only as every cached class is, rather than building one per call: a
+// _User without added fields is read several times in every sign-up and login.
+var builtinClasses = sync.OnceValue(func() map[string]*Class {
+	m := map[string]*Class{}
+	for _, name := range SystemClasses {
+		m[name] = newClass(name)
+	}
+	for name := range VolatileClasses {
+		m[name] = newClass(name)
+	}
+	return m
+})
 
 // All returns every class with a schema, system classes included, sorted by name.
 func (s *Store) All(ctx context.Context) ([]*Class, error) {

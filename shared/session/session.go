@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/parselambda/parselambda/shared/dbwrite"
 	"github.com/parselambda/parselambda/shared/parse"
 	"github.com/parselambda/parselambda/shared/schema"
 	"github.com/parselambda/parselambda/shared/storage"
@@ -33,6 +34,8 @@ type Rules struct {
 type Store struct {
 	DB    *mongo.Database
 	Rules Rules
+	// Insert writes new sessions (dbwrite.Inserter).
+	Insert dbwrite.Inserter
 
 	gen atomic.Uint64 // bumped whenever sessions are removed, so caches of resolved tokens drop
 }
@@ -82,7 +85,7 @@ func (s *Store) Create(ctx context.Context, userID, action, provider, installati
 		doc = append(doc, bson.E{Key: "expiresAt", Value: bson.NewDateTimeFromTime(now.Add(s.Rules.Length))})
 	}
 	doc = append(doc, bson.E{Key: "_created_at", Value: bson.NewDateTimeFromTime(now)}, bson.E{Key: "_updated_at", Value: bson.NewDateTimeFromTime(now)})
-	if _, err := s.DB.Collection(Collection).InsertOne(ctx, doc); err != nil {
+	if err := s.Insert.InsertOne(ctx, s.DB.Collection(Collection), doc); err != nil {
 		return nil, err
 	}
 	c.Doc = doc

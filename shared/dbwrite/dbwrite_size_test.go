@@ -1,4 +1,4 @@
-package objects
+package dbwrite
 
 import (
 	"encoding/json"

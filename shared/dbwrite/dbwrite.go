@@ -1,0 +1,151 @@
+// Package dbwrite inserts documents the way the engine needs: with the driver's InsertOne and
+// InsertMany, or, where the driver would not retry a write anyway, as insert commands the engine sends
+// itself.
+//
+// Why: InsertOne and InsertMany look for each document's _id (the engine always sets it) by decoding the
+// document again, each time through a new 4 KB bufio.Reader: a third of the bytes a sign-up and login
+// allocate, 38% of a batch of 20 creates' (BenchmarkRequest, BenchmarkBatch20Creates in shared/rest).
+// RunCommand sends the documents as they are. It never retries, so it is used only where the client
+// would not retry either (rest.InsertByCommand decides).
+package dbwrite
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+)
+
+// Inserter inserts documents whose _id is set.
+type Inserter struct {
+	// ByCommand sends insert commands with RunCommand instead of InsertOne/InsertMany. Set it only where
+	// the driver would not retry the write.
+	ByCommand bool
+	// WriteConcern is the client's (MONGODB_URI's w and journal), which the driver adds to the
+	// operations it builds but not to a RunCommand; nil sends none (the server's default).
+	WriteConcern *writeconcern.WriteConcern
+}
+
+// InsertOne inserts doc into coll. A write error comes back as a mongo.WriteException, as InsertOne's.
+func (in Inserter) InsertOne(ctx context.Context, coll *mongo.Collection, doc any) error {
+	if !in.ByCommand || !fitsOneCommand([]any{doc}) {
+		_, err := coll.InsertOne(ctx, doc)
+		return err
+	}
+	return in.command(ctx, coll, bson.A{doc}, true)
+}
+
+// InsertMany inserts docs into coll, unordered. Write errors come back as InsertMany reports them: a
+// mongo.BulkWriteException whose indexes are into docs.
+func (in Inserter) InsertMany(ctx context.Context, coll *mongo.Collection, docs []any) error {
+	if !in.ByCommand || !fitsOneCommand(docs) {
+		_, err := coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		return err
+	}
+	err := in.command(ctx, coll, bson.A(docs), false)
+	var we mongo.WriteException
+	if !errors.As(err, &we) {
+		return err
+	}
+	bwe := mongo.BulkWriteException{WriteConcernError: we.WriteConcernError, Labels: we.Labels}
+	for _, e := range we.WriteErrors {
+		bwe.WriteErrors = append(bwe.WriteErrors, mongo.BulkWriteError{WriteError: e})
+	}
+	return bwe
+}
+
+// command sends one insert command. The driver reports the write errors of its reply (and a write
+// concern error) as a mongo.WriteException.
+func (in Inserter) command(ctx context.Context, coll *mongo.Collection, docs bson.A, ordered bool) error {
+	cmd := bson.D{{Key: "insert", Value: coll.Name()}, {Key: "documents", Value: docs}, {Key: "ordered", Value: ordered}}
+	if wc := writeConcernDoc(in.WriteConcern); wc != nil {
+		cmd = append(cmd, bson.E{Key: "writeConcern", Value: wc})
+	}
+	return coll.Database().RunCommand(ctx, cmd).Err()
+}
+
+// writeConcernDoc is wc as a command's writeConcern field, as the driver sends it with its own
+// operations: w and j when set; nil when wc sets neither.
+func writeConcernDoc(wc *writeconcern.WriteConcern) bson.D {
+	if wc == nil {
+		return nil
+	}
+	var d bson.D
+	switch w := wc.W.(type) {
+	case int:
+		d = append(d, bson.E{Key: "w", Value: int32(w)})
+	case string:
+		d = append(d, bson.E{Key: "w", Value: w})
+	}
+	if wc.Journal != nil {
+		d = append(d, bson.E{Key: "j", Value: *wc.Journal})
+	}
+	return d
+}
+
+// maxCommand bounds the documents sent in one insert command: a command is one BSON document, which
+// servers take up to 16 MiB, where InsertMany sends its documents beside the command, 48 MB at a time.
+const maxCommand = 12 << 20
+
+// fitsOneCommand tells whether docs (bson.D of the types storage.Encode builds) encode within
+// maxCommand.
+func fitsOneCommand(docs []any) bool {
+	total := 0
+	for _, d := range docs {
+		n, ok := bsonSize(d)
+		if total += n; !ok || total > maxCommand {
+			return false
+		}
+	}
+	return true
+}
+
+// bsonSize is the encoded size of v as a BSON value (a document for bson.D, without the element
+// header its key adds), for the types storage.Encode builds; ok is false for any other type.
+func bsonSize(v any) (int, bool) {
+	switch t := v.(type) {
+	case nil:
+		return 0, true
+	case bool:
+		return 1, true
+	case string:
+		return 4 + len(t) + 1, true
+	case float64, int64, bson.DateTime:
+		return 8, true
+	case int32:
+		return 4, true
+	case bson.ObjectID:
+		return 12, true
+	case bson.Binary: // Bytes fields; the old binary subtype 2 repeats the length inside
+		n := 4 + 1 + len(t.Data)
+		if t.Subtype == 0x02 {
+			n += 4
+		}
+		return n, true
+	case bson.D:
+		n := 4 + 1
+		for _, e := range t {
+			m, ok := bsonSize(e.Value)
+			if !ok {
+				return 0, false
+			}
+			n += 1 + len(e.Key) + 1 + m
+		}
+		return n, true
+	case bson.A:
+		n := 4 + 1
+		for i, x := range t {
+			m, ok := bsonSize(x)
+			if !ok {
+				return 0, false
+			}
+			n += 1 + len(strconv.Itoa(i)) + 1 + m
+		}
+		return n, true
+	}
+	return 0, false
+}
