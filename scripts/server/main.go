@@ -154,4 +154,3 @@ func dbKind(embedded bool, name string) string {
 	}
 	return "MONGODB_URI"
 }
-
