@@ -17,6 +17,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/parselambda/parselambda/shared/dbwrite"
 	"github.com/parselambda/parselambda/shared/users"
 )
 
@@ -28,6 +29,9 @@ type rawDriver struct {
 	client *mongo.Client
 	db     *mongo.Database
 	locks  sync.Map
+	// insert writes creates, users and sessions as our server does on FerretDB: as insert commands
+	// (shared/dbwrite; rest.InsertByCommand is true there).
+	insert dbwrite.Inserter
 }
 
 func newRawDriver(ctx context.Context, uri, dbName string) (*rawDriver, error) {
@@ -42,7 +46,7 @@ func newRawDriver(ctx context.Context, uri, dbName string) (*rawDriver, error) {
 		_ = c.Disconnect(ctx)
 		return nil, err
 	}
-	return &rawDriver{client: c, db: c.Database(dbName)}, nil
+	return &rawDriver{client: c, db: c.Database(dbName), insert: dbwrite.Inserter{ByCommand: true}}, nil
 }
 
 func (r *rawDriver) close() { _ = r.client.Disconnect(context.Background()) }
@@ -86,12 +90,12 @@ func rawNewObject(rnd *mrand.Rand, ref string) bson.D {
 		{Key: "_id", Value: newID()},
 		{Key: "title", Value: "object " + strconv.Itoa(n)},
 		{Key: "category", Value: []string{"red", "green", "blue", "amber"}[n%4]},
-		{Key: "score", Value: n % 1000},
+		{Key: "score", Value: int64(n % 1000)},
 		{Key: "ratio", Value: rnd.Float64()},
 		{Key: "active", Value: n%2 == 0},
 		{Key: "when", Value: bson.NewDateTimeFromTime(time.UnixMilli(1_700_000_000_000 + int64(n)*1000))},
 		{Key: "tags", Value: bson.A{"t" + strconv.Itoa(n%10), "t" + strconv.Itoa(n%7)}},
-		{Key: "meta", Value: bson.D{{Key: "source", Value: "bench"}, {Key: "rank", Value: n % 100}}},
+		{Key: "meta", Value: bson.D{{Key: "source", Value: "bench"}, {Key: "rank", Value: int64(n % 100)}}},
 		{Key: "_p_ref", Value: benchClass + "$" + ref},
 	})
 }
@@ -110,8 +114,7 @@ func (r *rawDriver) Seed(ctx context.Context, n int) ([]string, error) {
 }
 
 func (r *rawDriver) Create(ctx context.Context, rnd *mrand.Rand, ref string) error {
-	_, err := r.db.Collection(newClass).InsertOne(ctx, rawNewObject(rnd, ref))
-	return err
+	return r.insert.InsertOne(ctx, r.db.Collection(newClass), rawNewObject(rnd, ref))
 }
 
 func (r *rawDriver) Get(ctx context.Context, id string) error {
@@ -180,7 +183,7 @@ func (r *rawDriver) Increment(ctx context.Context, id string) error {
 
 func (r *rawDriver) newSession(ctx context.Context, userID, createdWith string) error {
 	t := now()
-	_, err := r.db.Collection("_Session").InsertOne(ctx, bson.D{
+	return r.insert.InsertOne(ctx, r.db.Collection("_Session"), bson.D{
 		{Key: "_id", Value: newID()},
 		{Key: "_session_token", Value: token()},
 		{Key: "_p_user", Value: "_User$" + userID},
@@ -190,7 +193,6 @@ func (r *rawDriver) newSession(ctx context.Context, userID, createdWith string) 
 		{Key: "_created_at", Value: t},
 		{Key: "_updated_at", Value: t},
 	})
-	return err
 }
 
 func (r *rawDriver) SignUpLogin(ctx context.Context, username, password string) error {
@@ -211,7 +213,7 @@ func (r *rawDriver) SignUpLogin(ctx context.Context, username, password string) 
 	}
 	id := newID()
 	t := now()
-	if _, err := usersColl.InsertOne(ctx, bson.D{
+	if err := r.insert.InsertOne(ctx, usersColl, bson.D{
 		{Key: "_id", Value: id}, {Key: "username", Value: username}, {Key: "_hashed_password", Value: string(hash)},
 		{Key: "_rperm", Value: bson.A{id}}, {Key: "_wperm", Value: bson.A{id}},
 		{Key: "_acl", Value: bson.D{{Key: id, Value: bson.D{{Key: "r", Value: true}, {Key: "w", Value: true}}}}},
@@ -234,14 +236,14 @@ func (r *rawDriver) SignUpLogin(ctx context.Context, username, password string) 
 }
 
 // Batch is what our server does for a /batch of creates of one class on FerretDB: one unordered
-// insert command, sent with RunCommand (objects.Controller.InsertByCommand; on MongoDB it uses
-// InsertMany for its retryable writes).
+// insert command, sent with RunCommand (dbwrite.Inserter; on MongoDB it uses InsertMany for its
+// retryable writes).
 func (r *rawDriver) Batch(ctx context.Context, rnd *mrand.Rand, n int, ref string) error {
-	docs := make(bson.A, n)
+	docs := make([]any, n)
 	for i := range docs {
 		docs[i] = rawNewObject(rnd, ref)
 	}
-	return r.db.RunCommand(ctx, bson.D{{Key: "insert", Value: newClass}, {Key: "documents", Value: docs}, {Key: "ordered", Value: false}}).Err()
+	return r.insert.InsertMany(ctx, r.db.Collection(newClass), docs)
 }
 
 func (r *rawDriver) Counter(ctx context.Context, id string) (int64, error) {

@@ -12,12 +12,14 @@ package dbwrite
 import (
 	"context"
 	"errors"
+	"math"
 	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver"
 )
 
 // Inserter inserts documents whose _id is set.
@@ -30,23 +32,38 @@ type Inserter struct {
 	WriteConcern *writeconcern.WriteConcern
 }
 
+// command tells whether docs go as an insert command, and with which writeConcern field: ByCommand is
+// set, the driver would send the write concern (it refuses some, and so then does InsertOne or
+// InsertMany), and docs fit in one command.
+func (in Inserter) command(docs []any) (wc bson.Raw, ok bool) {
+	if !in.ByCommand {
+		return nil, false
+	}
+	if wc, ok = writeConcernField(in.WriteConcern); !ok {
+		return nil, false
+	}
+	return wc, fitsOneCommand(docs)
+}
+
 // InsertOne inserts doc into coll. A write error comes back as a mongo.WriteException, as InsertOne's.
 func (in Inserter) InsertOne(ctx context.Context, coll *mongo.Collection, doc any) error {
-	if !in.ByCommand || !fitsOneCommand([]any{doc}) {
+	wc, ok := in.command([]any{doc})
+	if !ok {
 		_, err := coll.InsertOne(ctx, doc)
 		return err
 	}
-	return in.command(ctx, coll, bson.A{doc}, true)
+	return insertCommand(ctx, coll, bson.A{doc}, true, wc)
 }
 
 // InsertMany inserts docs into coll, unordered. Write errors come back as InsertMany reports them: a
 // mongo.BulkWriteException whose indexes are into docs.
 func (in Inserter) InsertMany(ctx context.Context, coll *mongo.Collection, docs []any) error {
-	if !in.ByCommand || !fitsOneCommand(docs) {
+	wc, ok := in.command(docs)
+	if !ok {
 		_, err := coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 		return err
 	}
-	err := in.command(ctx, coll, bson.A(docs), false)
+	err := insertCommand(ctx, coll, bson.A(docs), false, wc)
 	var we mongo.WriteException
 	if !errors.As(err, &we) {
 		return err
@@ -58,33 +75,28 @@ func (in Inserter) InsertMany(ctx context.Context, coll *mongo.Collection, docs 
 	return bwe
 }
 
-// command sends one insert command. The driver reports the write errors of its reply (and a write
+// insertCommand sends one insert command. The driver reports the write errors of its reply (and a write
 // concern error) as a mongo.WriteException.
-func (in Inserter) command(ctx context.Context, coll *mongo.Collection, docs bson.A, ordered bool) error {
+func insertCommand(ctx context.Context, coll *mongo.Collection, docs bson.A, ordered bool, wc bson.Raw) error {
 	cmd := bson.D{{Key: "insert", Value: coll.Name()}, {Key: "documents", Value: docs}, {Key: "ordered", Value: ordered}}
-	if wc := writeConcernDoc(in.WriteConcern); wc != nil {
+	if wc != nil {
 		cmd = append(cmd, bson.E{Key: "writeConcern", Value: wc})
 	}
 	return coll.Database().RunCommand(ctx, cmd).Err()
 }
 
-// writeConcernDoc is wc as a command's writeConcern field, as the driver sends it with its own
-// operations: w and j when set; nil when wc sets neither.
-func writeConcernDoc(wc *writeconcern.WriteConcern) bson.D {
-	if wc == nil {
-		return nil
+// writeConcernField is wc as the driver writes it into the commands it builds
+// (driver.MarshalBSONWriteConcern), nil when it sends none; ok is false for a write concern the driver
+// refuses (w negative, past int32, or neither an int nor a string; w=0 with journal).
+func writeConcernField(wc *writeconcern.WriteConcern) (field bson.Raw, ok bool) {
+	_, data, err := driver.MarshalBSONWriteConcern(wc, 0)
+	switch {
+	case errors.Is(err, driver.ErrEmptyWriteConcern): // neither w nor journal: the driver sends none
+		return nil, true
+	case err != nil:
+		return nil, false
 	}
-	var d bson.D
-	switch w := wc.W.(type) {
-	case int:
-		d = append(d, bson.E{Key: "w", Value: int32(w)})
-	case string:
-		d = append(d, bson.E{Key: "w", Value: w})
-	}
-	if wc.Journal != nil {
-		d = append(d, bson.E{Key: "j", Value: *wc.Journal})
-	}
-	return d
+	return bson.Raw(data), true
 }
 
 // maxCommand bounds the documents sent in one insert command: a command is one BSON document, which
@@ -118,6 +130,11 @@ func bsonSize(v any) (int, bool) {
 		return 8, true
 	case int32:
 		return 4, true
+	case int: // the driver writes an int as int32 when it fits
+		if int64(t) >= math.MinInt32 && int64(t) <= math.MaxInt32 {
+			return 4, true
+		}
+		return 8, true
 	case bson.ObjectID:
 		return 12, true
 	case bson.Binary: // Bytes fields; the old binary subtype 2 repeats the length inside

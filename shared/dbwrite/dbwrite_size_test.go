@@ -2,11 +2,13 @@ package dbwrite
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 
 	"github.com/parselambda/parselambda/shared/schema"
 	"github.com/parselambda/parselambda/shared/storage"
@@ -23,6 +25,7 @@ func TestBSONSizeMatchesTheDriver(t *testing.T) {
 		{},
 		{{Key: "_id", Value: "AbCdEfGh12"}, {Key: "s", Value: "héllo"}, {Key: "b", Value: true}, {Key: "n", Value: nil}},
 		{{Key: "f", Value: 1.5}, {Key: "i", Value: int64(7)}, {Key: "j", Value: int32(-3)}, {Key: "t", Value: now}, {Key: "o", Value: bson.NewObjectID()}},
+		{{Key: "small", Value: 7}, {Key: "neg", Value: -3}, {Key: "big", Value: math.MaxInt32 + 1}, {Key: "low", Value: math.MinInt32 - 1}},
 		{{Key: "_acl", Value: bson.D{{Key: "*", Value: bson.D{{Key: "r", Value: true}, {Key: "w", Value: true}}}}}, {Key: "_rperm", Value: bson.A{"*"}}, {Key: "_wperm", Value: bson.A{}}},
 		{{Key: "nested", Value: bson.A{bson.A{1.0, "x"}, bson.D{{Key: "k", Value: long}}}}},
 		{{Key: "bin", Value: bson.Binary{Subtype: 0, Data: []byte("abc")}}, {Key: "old", Value: bson.Binary{Subtype: 2, Data: []byte("abc")}}},
@@ -92,5 +95,41 @@ func TestBSONSizeOfEncodedREST(t *testing.T) {
 	}
 	if !fitsOneCommand([]any{d}) {
 		t.Fatal("a document of every REST type should go as one insert command")
+	}
+}
+
+// The insert command's writeConcern is the driver's, and a write concern the driver refuses sends the
+// write through the driver, which then fails it as it fails its own writes.
+func TestWriteConcernField(t *testing.T) {
+	yes, no := true, false
+	cases := []struct {
+		name string
+		wc   *writeconcern.WriteConcern
+		want string // the field as extended JSON; "" none
+		ok   bool
+	}{
+		{"none", nil, "", true},
+		{"empty", &writeconcern.WriteConcern{}, "", true},
+		{"w=1", &writeconcern.WriteConcern{W: 1}, `{"w": {"$numberInt":"1"}}`, true},
+		{"majority, journal", &writeconcern.WriteConcern{W: "majority", Journal: &yes}, `{"w": "majority","j": true}`, true},
+		{"journal off", &writeconcern.WriteConcern{Journal: &no}, `{"j": false}`, true},
+		{"w=0", &writeconcern.WriteConcern{W: 0}, `{"w": {"$numberInt":"0"}}`, true},
+		{"w=0 with journal", &writeconcern.WriteConcern{W: 0, Journal: &yes}, "", false},
+		{"negative w", &writeconcern.WriteConcern{W: -1}, "", false},
+		{"w past int32", &writeconcern.WriteConcern{W: math.MaxInt32 + 1}, "", false},
+		{"int64 w", &writeconcern.WriteConcern{W: int64(1)}, "", false},
+	}
+	for _, c := range cases {
+		f, ok := writeConcernField(c.wc)
+		got := ""
+		if f != nil {
+			got = f.String()
+		}
+		if got != c.want || ok != c.ok {
+			t.Errorf("%s: %s, %v; want %s, %v", c.name, got, ok, c.want, c.ok)
+		}
+		if _, byCmd := (Inserter{ByCommand: true, WriteConcern: c.wc}).command([]any{bson.D{}}); byCmd != c.ok {
+			t.Errorf("%s: insert command %v, want %v", c.name, byCmd, c.ok)
+		}
 	}
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/parselambda/parselambda/shared/apptest"
 	"github.com/parselambda/parselambda/shared/dbwrite"
@@ -19,13 +22,27 @@ func TestInsertersAgree(t *testing.T) {
 	for _, byCommand := range []bool{false, true} {
 		t.Run(fmt.Sprintf("byCommand=%v", byCommand), func(t *testing.T) {
 			ctx := context.Background()
-			coll := apptest.DB(t).Collection("Thing")
+			var mu sync.Mutex
+			var second []string // the second key of each insert command: which path sent it
+			client, err := mongo.Connect(options.Client().ApplyURI(apptest.URI(t)).SetMonitor(&event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
+				if e.CommandName == "insert" {
+					keys, _ := e.Command.Elements()
+					mu.Lock()
+					second = append(second, keys[1].Key())
+					mu.Unlock()
+				}
+			}}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = client.Disconnect(ctx) })
+			coll := client.Database(apptest.DB(t).Name()).Collection("Thing")
 			in := dbwrite.Inserter{ByCommand: byCommand}
 
 			if err := in.InsertOne(ctx, coll, bson.D{{Key: "_id", Value: "a"}, {Key: "n", Value: int64(1)}}); err != nil {
 				t.Fatalf("InsertOne: %v", err)
 			}
-			err := in.InsertOne(ctx, coll, bson.D{{Key: "_id", Value: "a"}, {Key: "n", Value: int64(2)}})
+			err = in.InsertOne(ctx, coll, bson.D{{Key: "_id", Value: "a"}, {Key: "n", Value: int64(2)}})
 			var we mongo.WriteException
 			if !errors.As(err, &we) || !mongo.IsDuplicateKeyError(err) || len(we.WriteErrors) != 1 {
 				t.Fatalf("InsertOne of a taken _id: %T %v, want a WriteException with one duplicate key error", err, err)
@@ -70,6 +87,22 @@ func TestInsertersAgree(t *testing.T) {
 			}
 			if err := in.InsertMany(ctx, coll, []any{bson.D{{Key: "_id", Value: "e"}}}); err != nil {
 				t.Errorf("InsertMany without conflicts: %v", err)
+			}
+			// RunCommand sends the command as built (insert, documents, ordered); the driver's own insert
+			// puts the documents in a separate section, after ordered.
+			want := "ordered"
+			if byCommand {
+				want = "documents"
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(second) != 4 {
+				t.Fatalf("%d insert commands, want 4", len(second))
+			}
+			for i, k := range second {
+				if k != want {
+					t.Errorf("insert %d: second key %q, want %q", i, k, want)
+				}
 			}
 		})
 	}

@@ -570,7 +570,7 @@ func TestBatchCreatesInOneInsert(t *testing.T) {
 		},
 	}
 	// Both ways of sending the insert: the engine's own insert command (what the test database,
-	// FerretDB, gets; RetryableWrites false) and the driver's InsertMany (MongoDB's).
+	// FerretDB, gets; rest.InsertByCommand) and the driver's InsertMany (MongoDB's).
 	for _, mode := range []struct {
 		name      string
 		byCommand bool

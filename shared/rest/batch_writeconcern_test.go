@@ -65,14 +65,17 @@ func batchWriteConcern(t *testing.T, wc url.Values) {
 
 	var mu sync.Mutex
 	sent := map[string]bson.Raw{} // collection → writeConcern of its last insert
+	second := map[string]string{} // collection → the second key of its last insert: which path sent it
 	opts := options.Client().ApplyURI(u.String()).SetMonitor(&event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
 		if e.CommandName != "insert" {
 			return
 		}
 		coll, _ := e.Command.Lookup("insert").StringValueOK()
 		wc, _ := e.Command.Lookup("writeConcern").DocumentOK()
+		keys, _ := e.Command.Elements()
 		mu.Lock()
 		sent[coll] = wc
+		second[coll] = keys[1].Key()
 		mu.Unlock()
 	}})
 	client, err := mongo.Connect(opts)
@@ -108,6 +111,11 @@ func batchWriteConcern(t *testing.T, wc url.Values) {
 	for _, coll := range []string{"Single", "Game"} {
 		if !bytesEqual(driver, sent[coll]) {
 			t.Errorf("%s: insert command writeConcern %v, the driver's %v", coll, sent[coll], driver)
+		}
+		// RunCommand sends the command as built (insert, documents, …); the driver's own insert puts
+		// the documents in a separate section, after ordered.
+		if second[coll] != "documents" || second["Driver"] != "ordered" {
+			t.Errorf("%s: second keys %q (ours) and %q (the driver's): the insert did not go as a command", coll, second[coll], second["Driver"])
 		}
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 
 	cloudcode "github.com/parselambda/parselambda/shared/app"
 	"github.com/parselambda/parselambda/shared/config"
@@ -135,7 +136,8 @@ func capsName(c query.Caps) string {
 }
 
 // Database is what the engine is told of its database: the handle, what the server evaluates, and the
-// options its client was built with (write concern, retryWrites).
+// options its client was built with (write concern, retryWrites; nil: the driver's defaults, creates
+// through the driver).
 type Database struct {
 	DB     *mongo.Database
 	Caps   query.Caps
@@ -159,13 +161,20 @@ func Engine(cfg config.Config, db Database, svc Services, log *slog.Logger) *res
 		Caps:            caps,
 		SerializeWrites: caps.Name != "",
 		InsertByCommand: rest.InsertByCommand(caps, db.Client),
-		WriteConcern:    db.Client.WriteConcern,
+		WriteConcern:    writeConcern(db.Client),
 		SessionCacheTTL: 5 * time.Second,
 		Cloud:           cloudcode.Cloud(),
 		Mail:            svc.Mail,
 		Files:           svc.Files,
 		FileURL:         svc.FileURL,
 	})
+}
+
+func writeConcern(o *options.ClientOptions) *writeconcern.WriteConcern {
+	if o == nil {
+		return nil
+	}
+	return o.WriteConcern
 }
 
 // HTTPHandler is a Lambda handler for API Gateway HTTP API (payload format 2.0) events.

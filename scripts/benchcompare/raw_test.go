@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/event"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/parselambda/parselambda/shared/dbwrite"
+)
+
+// The raw line writes as our server does on FerretDB: every create, user and session goes as an insert
+// command the engine builds (shared/dbwrite), not through the driver's InsertOne/InsertMany, so that the
+// floor compares like with like.
+func TestRawLineSendsInsertCommands(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ferret, err := startFerret(ctx, t.TempDir(), "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ferret.stop(10 * time.Second)
+	var mu sync.Mutex
+	second := map[string][]string{} // collection → the second key of each insert: which path sent it
+	c, err := mongo.Connect(options.Client().ApplyURI(ferret.uri).SetMonitor(&event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
+		if e.CommandName != "insert" {
+			return
+		}
+		coll, _ := e.Command.Lookup("insert").StringValueOK()
+		keys, _ := e.Command.Elements()
+		mu.Lock()
+		second[coll] = append(second[coll], keys[1].Key())
+		mu.Unlock()
+	}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Disconnect(ctx)
+	r := &rawDriver{client: c, db: c.Database("raw_test"), insert: dbwrite.Inserter{ByCommand: true}}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	if err := r.Create(ctx, rnd, "ref"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Batch(ctx, rnd, 3, "ref"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SignUpLogin(ctx, "raw-user", "raw-password"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := map[string]int{newClass: 2, "_User": 1, "_Session": 2}
+	for coll, n := range want {
+		if len(second[coll]) != n {
+			t.Errorf("%s: %d inserts, want %d", coll, len(second[coll]), n)
+		}
+		for i, k := range second[coll] {
+			if k != "documents" {
+				t.Errorf("%s insert %d: second key %q: sent through the driver, not as a command", coll, i, k)
+			}
+		}
+	}
+}
