@@ -37,9 +37,12 @@ func servePprof(addr string) error {
 
 // cpuProfile is net/http/pprof's CPU profile (?seconds=, default 30) with a sampling rate: ?hz=
 // (default 100, runtime/pprof's fixed rate). At 100 Hz, a sign-up + login scenario, 99% bcrypt, leaves
-// only a few dozen samples outside bcrypt in 45 s; scripts/benchcompare asks for 1000. The runtime's
+// only a few dozen samples outside bcrypt in 45 s; scripts/benchcompare asks for 250. The runtime's
 // rate is set before runtime/pprof starts the profile, which then keeps it (the profile's period says
 // so) and prints "runtime: cannot set cpu profile rate until previous profile has finished." on stderr.
+// Linux fires CPU-time timers at its tick (CONFIG_HZ, 250 on the benchmark's machine): a rate above
+// it gets no more samples, and each is counted as the shorter period, so the profile's times come out
+// too low.
 func cpuProfile(w http.ResponseWriter, r *http.Request) {
 	secs, hz := 30, 100
 	for _, p := range []struct {
