@@ -103,9 +103,16 @@ func writeConcernField(wc *writeconcern.WriteConcern) (field bson.Raw, ok bool) 
 // servers take up to 16 MiB, where InsertMany sends its documents beside the command, 48 MB at a time.
 const maxCommand = 12 << 20
 
+// maxWriteBatch is the most documents a server takes in one write command (maxWriteBatchSize of
+// MongoDB 3.6 and later); InsertMany splits larger batches, one command does not.
+const maxWriteBatch = 100_000
+
 // fitsOneCommand tells whether docs (bson.D of the types storage.Encode builds) encode within
-// maxCommand.
+// maxCommand, and are no more than maxWriteBatch.
 func fitsOneCommand(docs []any) bool {
+	if len(docs) > maxWriteBatch {
+		return false
+	}
 	total := 0
 	for _, d := range docs {
 		n, ok := bsonSize(d)

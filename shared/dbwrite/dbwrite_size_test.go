@@ -62,6 +62,19 @@ func TestFitsOneCommand(t *testing.T) {
 	if fitsOneCommand([]any{bson.D{{Key: "m", Value: map[string]any{}}}}) {
 		t.Error("a document of a type not counted must go through InsertMany")
 	}
+	small := func(n int) []any {
+		out := make([]any, n)
+		for i := range out {
+			out[i] = bson.D{{Key: "_id", Value: int32(i)}}
+		}
+		return out
+	}
+	if !fitsOneCommand(small(maxWriteBatch)) {
+		t.Error("100,000 small documents should fit one insert command")
+	}
+	if fitsOneCommand(small(maxWriteBatch + 1)) {
+		t.Error("more documents than a server takes in one write must go through InsertMany, which splits them")
+	}
 }
 
 // Every REST type a create can carry encodes to a document bsonSize counts exactly, so a batch of
