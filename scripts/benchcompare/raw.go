@@ -30,7 +30,7 @@ type rawDriver struct {
 	db     *mongo.Database
 	locks  sync.Map
 	// insert writes creates, users and sessions as our server does on FerretDB: as insert commands
-	// (shared/dbwrite; rest.InsertByCommand is true there).
+	// (shared/dbwrite; rest.Inserter's ByCommand is true there).
 	insert dbwrite.Inserter
 }
 

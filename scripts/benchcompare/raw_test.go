@@ -3,14 +3,13 @@ package main
 import (
 	"context"
 	"math/rand/v2"
-	"sync"
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/parselambda/parselambda/shared/apptest"
 	"github.com/parselambda/parselambda/shared/dbwrite"
 )
 
@@ -25,18 +24,8 @@ func TestRawLineSendsInsertCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ferret.stop(10 * time.Second)
-	var mu sync.Mutex
-	second := map[string][]string{} // collection → the second key of each insert: which path sent it
-	c, err := mongo.Connect(options.Client().ApplyURI(ferret.uri).SetMonitor(&event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
-		if e.CommandName != "insert" {
-			return
-		}
-		coll, _ := e.Command.Lookup("insert").StringValueOK()
-		keys, _ := e.Command.Elements()
-		mu.Lock()
-		second[coll] = append(second[coll], keys[1].Key())
-		mu.Unlock()
-	}}))
+	var inserts apptest.Inserts
+	c, err := mongo.Connect(options.Client().ApplyURI(ferret.uri).SetMonitor(inserts.Monitor()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,16 +41,15 @@ func TestRawLineSendsInsertCommands(t *testing.T) {
 	if err := r.SignUpLogin(ctx, "raw-user", "raw-password"); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	want := map[string]int{newClass: 2, "_User": 1, "_Session": 2}
 	for coll, n := range want {
-		if len(second[coll]) != n {
-			t.Errorf("%s: %d inserts, want %d", coll, len(second[coll]), n)
+		seen := inserts.Of(coll)
+		if len(seen) != n {
+			t.Errorf("%s: %d inserts, want %d", coll, len(seen), n)
 		}
-		for i, k := range second[coll] {
-			if k != "documents" {
-				t.Errorf("%s insert %d: second key %q: sent through the driver, not as a command", coll, i, k)
+		for i, s := range seen {
+			if !s.ByCommand {
+				t.Errorf("%s insert %d: sent through the driver, not as a command", coll, i)
 			}
 		}
 	}

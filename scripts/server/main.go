@@ -110,8 +110,7 @@ func run() error {
 		Log:             log,
 		Caps:            caps,
 		SerializeWrites: caps.Name != "",
-		InsertByCommand: rest.InsertByCommand(caps, clientOpts),
-		WriteConcern:    clientOpts.WriteConcern,
+		Insert:          rest.Inserter(caps, clientOpts),
 		SessionCacheTTL: 5 * time.Second,
 		Mail:            &mail.Outbox{Dir: outbox, Log: log},
 		// The app's Cloud Code (shared/app); POST /jobs runs jobs in goroutines of this process.

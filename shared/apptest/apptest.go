@@ -154,7 +154,7 @@ func NewWith(tb testing.TB, mod func(*config.Config), opts ...Option) *Env {
 	if mod != nil {
 		mod(&cfg)
 	}
-	ro := rest.Options{Config: cfg, DB: db, Caps: cp, SerializeWrites: cp.Name != "", InsertByCommand: rest.InsertByCommand(cp, clientOpts), WriteConcern: clientOpts.WriteConcern, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ro := rest.Options{Config: cfg, DB: db, Caps: cp, SerializeWrites: cp.Name != "", Insert: rest.Inserter(cp, clientOpts), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	events := &SyncBuffer{}
 	ro.Events = events
 	if fs, err := files.NewDirStore(tb.TempDir()); err == nil {

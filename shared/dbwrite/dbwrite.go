@@ -6,7 +6,7 @@
 // document again, each time through a new 4 KB bufio.Reader: a third of the bytes a sign-up and login
 // allocate, 38% of a batch of 20 creates' (BenchmarkRequest, BenchmarkBatch20Creates in shared/rest).
 // RunCommand sends the documents as they are. It never retries, so it is used only where the client
-// would not retry either (rest.InsertByCommand decides).
+// would not retry either (rest.Inserter decides).
 package dbwrite
 
 import (

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
@@ -22,16 +20,8 @@ func TestInsertersAgree(t *testing.T) {
 	for _, byCommand := range []bool{false, true} {
 		t.Run(fmt.Sprintf("byCommand=%v", byCommand), func(t *testing.T) {
 			ctx := context.Background()
-			var mu sync.Mutex
-			var second []string // the second key of each insert command: which path sent it
-			client, err := mongo.Connect(options.Client().ApplyURI(apptest.URI(t)).SetMonitor(&event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
-				if e.CommandName == "insert" {
-					keys, _ := e.Command.Elements()
-					mu.Lock()
-					second = append(second, keys[1].Key())
-					mu.Unlock()
-				}
-			}}))
+			var inserts apptest.Inserts
+			client, err := mongo.Connect(options.Client().ApplyURI(apptest.URI(t)).SetMonitor(inserts.Monitor()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,20 +78,13 @@ func TestInsertersAgree(t *testing.T) {
 			if err := in.InsertMany(ctx, coll, []any{bson.D{{Key: "_id", Value: "e"}}}); err != nil {
 				t.Errorf("InsertMany without conflicts: %v", err)
 			}
-			// RunCommand sends the command as built (insert, documents, ordered); the driver's own insert
-			// puts the documents in a separate section, after ordered.
-			want := "ordered"
-			if byCommand {
-				want = "documents"
+			seen := inserts.Of("Thing")
+			if len(seen) != 4 {
+				t.Fatalf("%d insert commands, want 4", len(seen))
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			if len(second) != 4 {
-				t.Fatalf("%d insert commands, want 4", len(second))
-			}
-			for i, k := range second {
-				if k != want {
-					t.Errorf("insert %d: second key %q, want %q", i, k, want)
+			for i, s := range seen {
+				if s.ByCommand != byCommand {
+					t.Errorf("insert %d: sent as the engine's command %v, want %v", i, s.ByCommand, byCommand)
 				}
 			}
 		})

@@ -15,7 +15,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 
 	"github.com/parselambda/parselambda/shared/authproviders"
 	"github.com/parselambda/parselambda/shared/cloud"
@@ -42,11 +41,9 @@ type Options struct {
 	Caps query.Caps
 	// SerializeWrites: see objects.Controller.
 	SerializeWrites bool
-	// InsertByCommand sends new objects and sessions as insert commands (dbwrite.Inserter);
-	// InsertByCommand(Caps, the client's options) tells where it may be set. WriteConcern is the
-	// client's, sent with those commands.
-	InsertByCommand bool
-	WriteConcern    *writeconcern.WriteConcern
+	// Insert writes new objects and sessions; Inserter(Caps, the client's options) builds it. The zero
+	// value inserts through the driver.
+	Insert dbwrite.Inserter
 	// SchemaTTL bounds how stale the schema cache may be (default 5 s, as Parse Server's cacheTTL).
 	SchemaTTL time.Duration
 	// SessionCacheTTL is how long a resolved session token is reused in this process (Parse Server's
@@ -102,9 +99,8 @@ func New(o Options) *App {
 	}
 	a := &App{cfg: o.Config, db: o.DB, log: o.Log}
 	a.schemas = schema.NewStore(o.DB, o.SchemaTTL)
-	insert := dbwrite.Inserter{ByCommand: o.InsertByCommand, WriteConcern: o.WriteConcern}
-	a.objects = &objects.Controller{DB: o.DB, Schemas: a.schemas, Config: o.Config, Caps: o.Caps, Log: o.Log, SerializeWrites: o.SerializeWrites, Insert: insert}
-	a.sessions = &session.Store{DB: o.DB, Insert: insert, Rules: session.Rules{
+	a.objects = &objects.Controller{DB: o.DB, Schemas: a.schemas, Config: o.Config, Caps: o.Caps, Log: o.Log, SerializeWrites: o.SerializeWrites, Insert: o.Insert}
+	a.sessions = &session.Store{DB: o.DB, Insert: o.Insert, Rules: session.Rules{
 		Length:           o.Config.SessionLength,
 		ExpireInactive:   o.Config.ExpireInactiveSessions,
 		ExtendOnUse:      o.Config.ExtendSessionOnUse,
@@ -187,16 +183,20 @@ func DetectCaps(ctx context.Context, c *mongo.Client) query.Caps {
 	return query.MongoDB
 }
 
-// InsertByCommand tells whether new objects and sessions may go as insert commands the engine sends
-// itself (dbwrite.Inserter.ByCommand) from a client built with o, on a database caps describes: only
-// where the driver would not retry the write either (FerretDB, a standalone server, or a client with
-// retryWrites=false, as DocumentDB requires), and only for acknowledged writes, whose errors the
-// command's reply gives object by object.
-func InsertByCommand(caps query.Caps, o *options.ClientOptions) bool {
+// Inserter is how the engine inserts through a client built with o (nil: the driver's defaults), on a
+// database caps describes. New objects and sessions go as insert commands the engine sends itself
+// (dbwrite.Inserter.ByCommand) only where the driver would not retry the write either (FerretDB, a
+// standalone server, or a client with retryWrites=false, as DocumentDB requires), and only for
+// acknowledged writes, whose errors the command's reply gives object by object. The commands carry the
+// client's write concern.
+func Inserter(caps query.Caps, o *options.ClientOptions) dbwrite.Inserter {
 	if o == nil || o.WriteConcern != nil && !o.WriteConcern.Acknowledged() {
-		return false
+		return dbwrite.Inserter{}
 	}
-	return caps.Name != "" || o.RetryWrites != nil && !*o.RetryWrites
+	return dbwrite.Inserter{
+		ByCommand:    caps.Name != "" || o.RetryWrites != nil && !*o.RetryWrites,
+		WriteConcern: o.WriteConcern,
+	}
 }
 
 func firstSegment(p string) string {

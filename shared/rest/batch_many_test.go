@@ -98,7 +98,7 @@ func monitoredEnv(tb testing.TB, mod func(*config.Config), opts ...apptest.Optio
 		o.DB = db
 		o.Caps = caps
 		o.SerializeWrites = caps.Name != ""
-		o.InsertByCommand = rest.InsertByCommand(caps, monOpts)
+		o.Insert = rest.Inserter(caps, monOpts)
 	}}, opts...)
 	env = apptest.NewWith(tb, mod, opts...)
 	env.DB = db
@@ -570,13 +570,13 @@ func TestBatchCreatesInOneInsert(t *testing.T) {
 		},
 	}
 	// Both ways of sending the insert: the engine's own insert command (what the test database,
-	// FerretDB, gets; rest.InsertByCommand) and the driver's InsertMany (MongoDB's).
+	// FerretDB, gets; rest.Inserter) and the driver's InsertMany (MongoDB's).
 	for _, mode := range []struct {
 		name      string
 		byCommand bool
 	}{{"insert command", true}, {"InsertMany", false}} {
 		t.Run(mode.name, func(t *testing.T) {
-			runManyCases(t, cases, func(o *rest.Options) { o.InsertByCommand = mode.byCommand })
+			runManyCases(t, cases, func(o *rest.Options) { o.Insert.ByCommand = mode.byCommand })
 		})
 	}
 }

@@ -4,15 +4,14 @@ import (
 	"context"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/parselambda/parselambda/shared/apptest"
+	"github.com/parselambda/parselambda/shared/dbwrite"
 	"github.com/parselambda/parselambda/shared/query"
 	"github.com/parselambda/parselambda/shared/rest"
 )
@@ -38,9 +37,13 @@ func TestInsertByCommandWhereTheDriverWouldNotRetry(t *testing.T) {
 		{"no client options", query.Caps{Name: "FerretDB"}, nil, false},
 	}
 	for _, c := range cases {
-		if got := rest.InsertByCommand(c.caps, c.opts); got != c.want {
-			t.Errorf("%s: InsertByCommand = %v, want %v", c.name, got, c.want)
+		if got := rest.Inserter(c.caps, c.opts).ByCommand; got != c.want {
+			t.Errorf("%s: ByCommand = %v, want %v", c.name, got, c.want)
 		}
+	}
+	// The commands carry the client's write concern.
+	if wc := rest.Inserter(query.Caps{Name: "FerretDB"}, uri("?w=majority")).WriteConcern; wc == nil || wc.W != "majority" {
+		t.Errorf("w=majority: the inserter's write concern is %+v", wc)
 	}
 }
 
@@ -63,21 +66,8 @@ func batchWriteConcern(t *testing.T, wc url.Values) {
 	}
 	u.RawQuery = q.Encode()
 
-	var mu sync.Mutex
-	sent := map[string]bson.Raw{} // collection → writeConcern of its last insert
-	second := map[string]string{} // collection → the second key of its last insert: which path sent it
-	opts := options.Client().ApplyURI(u.String()).SetMonitor(&event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
-		if e.CommandName != "insert" {
-			return
-		}
-		coll, _ := e.Command.Lookup("insert").StringValueOK()
-		wc, _ := e.Command.Lookup("writeConcern").DocumentOK()
-		keys, _ := e.Command.Elements()
-		mu.Lock()
-		sent[coll] = wc
-		second[coll] = keys[1].Key()
-		mu.Unlock()
-	}})
+	var inserts apptest.Inserts
+	opts := options.Client().ApplyURI(u.String()).SetMonitor(inserts.Monitor())
 	client, err := mongo.Connect(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -86,8 +76,7 @@ func batchWriteConcern(t *testing.T, wc url.Values) {
 	db := client.Database(apptest.DB(t).Name())
 	env := apptest.NewWith(t, nil, func(o *rest.Options) {
 		o.DB = db
-		o.InsertByCommand = true
-		o.WriteConcern = opts.WriteConcern
+		o.Insert = dbwrite.Inserter{ByCommand: true, WriteConcern: opts.WriteConcern}
 	})
 
 	// The reference: the driver's own InsertOne on the same client.
@@ -102,20 +91,17 @@ func batchWriteConcern(t *testing.T, wc url.Values) {
 	if n, err := db.Collection("Game").CountDocuments(context.Background(), bson.D{}); err != nil || n != 3 {
 		t.Fatalf("Game holds %d objects (%v), want 3", n, err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	driver := sent["Driver"]
-	if driver == nil {
-		t.Fatalf("the driver's InsertOne sent no writeConcern: the URI's w and journal did not reach the client")
+	driver := inserts.Of("Driver")
+	if len(driver) != 1 || driver[0].WriteConcern == nil || driver[0].ByCommand {
+		t.Fatalf("the driver's InsertOne: %+v; want one insert with the URI's writeConcern, sent by the driver", driver)
 	}
 	for _, coll := range []string{"Single", "Game"} {
-		if !bytesEqual(driver, sent[coll]) {
-			t.Errorf("%s: insert command writeConcern %v, the driver's %v", coll, sent[coll], driver)
+		ours := inserts.Of(coll)
+		if len(ours) != 1 || !ours[0].ByCommand {
+			t.Fatalf("%s: %+v; want one insert sent as the engine's command", coll, ours)
 		}
-		// RunCommand sends the command as built (insert, documents, …); the driver's own insert puts
-		// the documents in a separate section, after ordered.
-		if second[coll] != "documents" || second["Driver"] != "ordered" {
-			t.Errorf("%s: second keys %q (ours) and %q (the driver's): the insert did not go as a command", coll, second[coll], second["Driver"])
+		if !bytesEqual(driver[0].WriteConcern, ours[0].WriteConcern) {
+			t.Errorf("%s: insert command writeConcern %v, the driver's %v", coll, ours[0].WriteConcern, driver[0].WriteConcern)
 		}
 	}
 }

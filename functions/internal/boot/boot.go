@@ -25,7 +25,6 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 
 	cloudcode "github.com/parselambda/parselambda/shared/app"
 	"github.com/parselambda/parselambda/shared/config"
@@ -160,21 +159,13 @@ func Engine(cfg config.Config, db Database, svc Services, log *slog.Logger) *res
 		Log:             log,
 		Caps:            caps,
 		SerializeWrites: caps.Name != "",
-		InsertByCommand: rest.InsertByCommand(caps, db.Client),
-		WriteConcern:    writeConcern(db.Client),
+		Insert:          rest.Inserter(caps, db.Client),
 		SessionCacheTTL: 5 * time.Second,
 		Cloud:           cloudcode.Cloud(),
 		Mail:            svc.Mail,
 		Files:           svc.Files,
 		FileURL:         svc.FileURL,
 	})
-}
-
-func writeConcern(o *options.ClientOptions) *writeconcern.WriteConcern {
-	if o == nil {
-		return nil
-	}
-	return o.WriteConcern
 }
 
 // HTTPHandler is a Lambda handler for API Gateway HTTP API (payload format 2.0) events.

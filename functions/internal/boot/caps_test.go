@@ -37,8 +37,8 @@ func TestInsertByCommandAsDeployed(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s %s: %v", c.kind, c.uri, err)
 		}
-		if got := rest.InsertByCommand(Caps(context.Background(), c.kind, nil), o); got != c.want {
-			t.Errorf("%s %s: InsertByCommand = %v, want %v", c.kind, c.uri, got, c.want)
+		if got := rest.Inserter(Caps(context.Background(), c.kind, nil), o).ByCommand; got != c.want {
+			t.Errorf("%s %s: ByCommand = %v, want %v", c.kind, c.uri, got, c.want)
 		}
 	}
 }

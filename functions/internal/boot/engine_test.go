@@ -8,10 +8,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
-	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/parselambda/parselambda/shared/apptest"
@@ -42,21 +40,8 @@ func TestEngineInsertsAsTheClientSays(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var mu sync.Mutex
-			var second, w string
-			opts.SetMonitor(&event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
-				if e.CommandName != "insert" {
-					return
-				}
-				if coll, _ := e.Command.Lookup("insert").StringValueOK(); coll != "Thing" {
-					return
-				}
-				keys, _ := e.Command.Elements()
-				mu.Lock()
-				second = keys[1].Key()
-				w, _ = e.Command.Lookup("writeConcern", "w").StringValueOK()
-				mu.Unlock()
-			}})
+			var inserts apptest.Inserts
+			opts.SetMonitor(inserts.Monitor())
 			client, err := mongo.Connect(opts)
 			if err != nil {
 				t.Fatal(err)
@@ -75,14 +60,13 @@ func TestEngineInsertsAsTheClientSays(t *testing.T) {
 			if rec.Code != http.StatusCreated {
 				t.Fatalf("create: %d %s", rec.Code, rec.Body)
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			want := "ordered" // the driver's InsertOne sends the documents in a separate section
-			if c.byCommand {
-				want = "documents"
+			seen := inserts.Of("Thing")
+			if len(seen) != 1 {
+				t.Fatalf("%d inserts into Thing, want 1", len(seen))
 			}
-			if second != want || w != "majority" {
-				t.Errorf("insert: second key %q (want %q), writeConcern w %q (want majority)", second, want, w)
+			w, _ := seen[0].WriteConcern.Lookup("w").StringValueOK()
+			if seen[0].ByCommand != c.byCommand || w != "majority" {
+				t.Errorf("insert: as the engine's command %v (want %v), writeConcern w %q (want majority)", seen[0].ByCommand, c.byCommand, w)
 			}
 		})
 	}
