@@ -67,6 +67,7 @@ func ferretChild() error {
 type ferretProc struct {
 	*proc
 	uri string // mongodb://127.0.0.1:PORT/
+	dir string // its SQLite folder
 }
 
 // startFerret starts the database child in dir, on host.
@@ -82,7 +83,7 @@ func startFerret(ctx context.Context, dir, host string) (*ferretProc, error) {
 		p.stop(3 * time.Second)
 		return nil, err
 	}
-	return &ferretProc{proc: p, uri: u}, nil
+	return &ferretProc{proc: p, uri: u, dir: dir}, nil
 }
 
 // delayReplies puts a proxy on host in front of the database and points dbURI at it (-db-delay): it

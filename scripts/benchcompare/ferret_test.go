@@ -4,11 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // frame is a wire message: its length (header included, int32 little-endian), then payload.
@@ -130,5 +136,52 @@ func TestDelayRepliesRelaysAndHoldsBack(t *testing.T) {
 	}
 	if got, err := readFrame(c); err != nil || string(got) != "LAST" {
 		t.Fatalf("after the client's half-close: %q, %v", got, err)
+	}
+}
+
+// With -db-id-index, a target's tables on the shared FerretDB child get the _id index once it has
+// seeded them: FerretDB's own plan for a find by _id then uses it. Without the flag they have none.
+func TestDBIDIndexAfterSeed(t *testing.T) {
+	for _, indexed := range []bool{false, true} {
+		args := []string{"-smoke", "-no-parse", "-scenarios", scGet, "-concurrency", "1", "-out", filepath.Join(t.TempDir(), "x.json")}
+		if indexed {
+			args = append(args, "-db-id-index")
+		}
+		o, err := parseFlags(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.log = testWriter{t}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		ferret, err := startFerret(ctx, t.TempDir(), "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ferret.stop(10 * time.Second)
+		rep := newReport(o)
+		if err := runRaw(ctx, o, rep, ferret); err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Results) != 1 || rep.Results[0].Errors > 0 || rep.Results[0].Ops == 0 {
+			t.Fatalf("indexed=%v: results %+v", indexed, rep.Results)
+		}
+		if rep.Settings.DBIDIndex != indexed || strings.Contains(rep.Machine.Database, "-db-id-index") != indexed {
+			t.Fatalf("indexed=%v: the report says %v, %q", indexed, rep.Settings.DBIDIndex, rep.Machine.Database)
+		}
+		c, err := mongo.Connect(options.Client().ApplyURI(ferret.dbURI("bench_raw")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Disconnect(context.Background())
+		var plan bson.M
+		err = c.Database("bench_raw").RunCommand(ctx, bson.D{{Key: "explain", Value: bson.D{
+			{Key: "find", Value: benchClass}, {Key: "filter", Value: bson.D{{Key: "_id", Value: "x"}}}}}}).Decode(&plan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(fmt.Sprint(plan["queryPlanner"]), "USING INDEX _ferretdb_pl_id_"); got != indexed {
+			t.Fatalf("indexed=%v: FerretDB's plan for a find by _id: %v", indexed, plan["queryPlanner"])
+		}
 	}
 }

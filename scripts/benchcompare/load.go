@@ -41,9 +41,11 @@ type target struct {
 	key       string // parse, ours, ours-embedded, raw
 	name      string
 	drv       driver
-	serverPID int  // 0: no server process (the raw driver)
-	dbPID     int  // the database process; 0 when the database runs inside the server
-	embedded  bool // the database runs inside the server process
+	serverPID int         // 0: no server process (the raw driver)
+	dbPID     int         // the database process; 0 when the database runs inside the server
+	embedded  bool        // the database runs inside the server process
+	db        *ferretProc // the shared database, for a target on it
+	dbName    string      // its database there
 	userSeq   atomic.Int64
 }
 

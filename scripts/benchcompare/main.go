@@ -53,6 +53,7 @@ type benchOpts struct {
 	profiles          []string // target:scenario pairs to CPU-profile (our server, PPROF_ADDR)
 	profileSeconds    int
 	dbDelay           time.Duration // every database reply held back this long (delayReplies)
+	dbIDIndex         bool          // index _id in the shared FerretDB's tables after each target seeds
 	log               io.Writer
 }
 
@@ -102,6 +103,7 @@ func parseFlags(args []string) (*benchOpts, error) {
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (databases, logs)")
 	prof := fs.String("profile", "", "CPU-profile our server: comma-separated target:scenario pairs (targets ours, ours-embedded), at the highest concurrency; files next to -out")
 	fs.DurationVar(&o.dbDelay, "db-delay", 0, "hold every database reply back this long in a proxy in front of the shared FerretDB (every target on it, cold starts included; not the embedded database); the wait costs no CPU: per-request CPU as a function of the wait")
+	fs.BoolVar(&o.dbIDIndex, "db-id-index", false, "after each target has seeded its class, give every table of its database on the shared FerretDB the _id index our embedded database keeps itself (embeddb.IndexFolder): a filter of _id alone then reads one row, as on MongoDB and DocumentDB, while any other filter still decodes every document (cold starts are not affected)")
 	profSecs := fs.Int("profile-seconds", 0, "length of each CPU profile in seconds (default 15; smoke 5)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

@@ -60,6 +60,7 @@ type Settings struct {
 	Units       []string `json:"scenarioUnits"`
 	OursEnv     []string `json:"oursEnvOverrides,omitempty"` // BENCH_OURS_* settings
 	DBDelay     string   `json:"dbReplyDelay,omitempty"`     // -db-delay
+	DBIDIndex   bool     `json:"dbIdIndex,omitempty"`        // -db-id-index
 }
 
 // TargetInfo names a target and where its CPU is counted.
@@ -93,6 +94,10 @@ func newReport(o *benchOpts) *Report {
 	if o.dbDelay > 0 {
 		r.Settings.DBDelay = o.dbDelay.String()
 		r.Machine.Database += "; every reply held back " + o.dbDelay.String() + " by a proxy (-db-delay)"
+	}
+	if o.dbIDIndex {
+		r.Settings.DBIDIndex = true
+		r.Machine.Database += "; each target's tables get the _id index of our embedded database after seeding (-db-id-index)"
 	}
 	for _, sc := range allScenarios {
 		r.Settings.Units = append(r.Settings.Units, sc+": "+scenarioUnit[sc])

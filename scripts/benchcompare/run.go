@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/parselambda/parselambda/shared/embeddb"
 	"github.com/parselambda/parselambda/shared/users"
 )
 
@@ -187,7 +188,7 @@ func runParse(ctx context.Context, o *benchOpts, rep *Report, pi *parseInstall, 
 	if err != nil {
 		return err
 	}
-	t := &target{key: tkParse, name: targetNames[tkParse], drv: d, serverPID: p.pid(), dbPID: ferret.pid()}
+	t := &target{key: tkParse, name: targetNames[tkParse], drv: d, serverPID: p.pid(), dbPID: ferret.pid(), db: ferret, dbName: "bench_parse"}
 	return runTarget(ctx, o, rep, t, o.scenarios, nil)
 }
 
@@ -236,6 +237,8 @@ func runOurs(ctx context.Context, o *benchOpts, rep *Report, bin string, ferret 
 	t := &target{key: key, name: targetNames[key], drv: d, serverPID: p.pid(), dbPID: ferret.pid(), embedded: embedded}
 	if embedded {
 		t.dbPID = 0
+	} else {
+		t.db, t.dbName = ferret, spec.dbName
 	}
 	var prof func(st *state) error
 	if len(profiles) > 0 {
@@ -280,7 +283,7 @@ func runFloor(ctx context.Context, o *benchOpts, rep *Report, ferret *ferretProc
 		return nil
 	}
 	defer p.stop(10 * time.Second)
-	t := &target{key: tkFloor, name: targetNames[tkFloor], drv: newFloorDriver(addr), serverPID: p.pid(), dbPID: ferret.pid()}
+	t := &target{key: tkFloor, name: targetNames[tkFloor], drv: newFloorDriver(addr), serverPID: p.pid(), dbPID: ferret.pid(), db: ferret, dbName: "bench_floor"}
 	return runTarget(ctx, o, rep, t, o.floorScenarios, nil)
 }
 
@@ -290,7 +293,7 @@ func runRaw(ctx context.Context, o *benchOpts, rep *Report, ferret *ferretProc) 
 		return err
 	}
 	defer d.close()
-	t := &target{key: tkRaw, name: targetNames[tkRaw], drv: d, dbPID: ferret.pid()}
+	t := &target{key: tkRaw, name: targetNames[tkRaw], drv: d, dbPID: ferret.pid(), db: ferret, dbName: "bench_raw"}
 	return runTarget(ctx, o, rep, t, o.scenarios, nil)
 }
 
@@ -302,6 +305,13 @@ func runTarget(ctx context.Context, o *benchOpts, rep *Report, t *target, scenar
 		return fmt.Errorf("%s: %w", t.name, err)
 	}
 	o.logf("%s: seeded %d objects in %.1f s", t.name, len(ids), time.Since(t0).Seconds())
+	if o.dbIDIndex && t.db != nil {
+		n, err := embeddb.IndexFolder(ctx, t.db.dir, t.dbName)
+		if err != nil {
+			return fmt.Errorf("%s: -db-id-index: %w", t.name, err)
+		}
+		o.logf("%s: _id index on the %d tables of database %s", t.name, n, t.dbName)
+	}
 	st := &state{ids: ids}
 	for k := range o.counters {
 		st.counters = append(st.counters, ids[k*len(ids)/o.counters])

@@ -20,6 +20,7 @@ package embeddb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -171,20 +172,38 @@ func (x *idIndexer) indexAll(ctx context.Context) {
 }
 
 // indexDatabase creates the index on the table of collection coll of database db, or on every table
-// of db when coll is "". It reports whether the index of coll now exists.
+// of db when coll is "". It reports whether the index of coll now exists; failures are logged.
 func (x *idIndexer) indexDatabase(ctx context.Context, db, coll string) bool {
-	path := filepath.Join(x.dir, db+".sqlite")
+	n, found, err := indexTables(ctx, x.dir, db, coll, func(name string) { x.done.Store(db+"\x00"+name, struct{}{}) })
+	if err != nil {
+		x.log.Debug("embeddb: _id index", "db", db, "collection", coll, "error", err)
+	}
+	return coll == "" || found && n > 0
+}
+
+// IndexFolder gives every table of database db in dir (the folder of a FerretDB 1.24 SQLite run by
+// another process, such as the benchmark's shared database) the _id index the embedded database keeps
+// itself (above), and answers how many tables have it. Use it only on a database whose tables are not
+// being created or dropped meanwhile.
+func IndexFolder(ctx context.Context, dir, db string) (int, error) {
+	n, _, err := indexTables(ctx, dir, db, "", func(string) {})
+	return n, err
+}
+
+// indexTables creates the index on the table of collection coll of database db in dir, or on every
+// table of db when coll is "", calling indexed with the name of each collection whose table has it.
+// It answers how many tables have it and whether coll was found.
+func indexTables(ctx context.Context, dir, db, coll string, indexed func(name string)) (n int, found bool, err error) {
+	path := filepath.Join(dir, db+".sqlite")
 	if _, err := os.Stat(path); err != nil { // never create a file: FerretDB would list a database
-		x.log.Debug("embeddb: no database file", "db", db, "error", err)
-		return false
+		return 0, false, fmt.Errorf("no database file: %w", err)
 	}
 	// mode=rw: open an existing file only. FerretDB keeps the files in WAL mode (persistent) and waits
 	// 10 s on a lock; so do we.
 	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: "mode=rw&_pragma=busy_timeout(10000)"}).String()
 	sdb, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		x.log.Debug("embeddb: open database file", "db", db, "error", err)
-		return false
+		return 0, false, fmt.Errorf("open database file: %w", err)
 	}
 	// A pool per call, closed at once: FerretDB deletes the file on dropDatabase, and a connection
 	// kept open would go on writing to the deleted file.
@@ -199,37 +218,35 @@ func (x *idIndexer) indexDatabase(ctx context.Context, db, coll string) bool {
 	}
 	rows, err := sdb.QueryContext(ctx, q, args...)
 	if err != nil {
-		x.log.Debug("embeddb: read collections", "db", db, "error", err)
-		return false
+		return 0, false, fmt.Errorf("read collections: %w", err)
 	}
 	var tables [][2]string
 	for rows.Next() {
 		var name, table string
 		if err := rows.Scan(&name, &table); err != nil {
 			rows.Close()
-			x.log.Debug("embeddb: read collections", "db", db, "error", err)
-			return false
+			return 0, false, fmt.Errorf("read collections: %w", err)
 		}
 		tables = append(tables, [2]string{name, table})
 	}
 	err = rows.Err()
 	rows.Close()
 	if err != nil {
-		x.log.Debug("embeddb: read collections", "db", db, "error", err)
-		return false
+		return 0, false, fmt.Errorf("read collections: %w", err)
 	}
-	ok := coll == ""
+	var errs []error
 	for _, t := range tables {
+		if t[0] == coll {
+			found = true
+		}
 		if _, err := sdb.ExecContext(ctx, idIndexSQL(t[1])); err != nil {
-			x.log.Debug("embeddb: create _id index", "db", db, "collection", t[0], "error", err)
+			errs = append(errs, fmt.Errorf("collection %s: %w", t[0], err))
 			continue
 		}
-		x.done.Store(db+"\x00"+t[0], struct{}{})
-		if t[0] == coll {
-			ok = true
-		}
+		indexed(t[0])
+		n++
 	}
-	return ok
+	return n, found, errors.Join(errs...)
 }
 
 // idIndexSQL is the statement that indexes table on FerretDB's _id expression.

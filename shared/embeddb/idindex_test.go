@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -256,5 +257,41 @@ func BenchmarkFindOneByID(b *testing.B) {
 		})
 		_ = c.Disconnect(ctx)
 		db.Close()
+	}
+}
+
+// IndexFolder indexes the tables of a FerretDB whose clients do not carry the monitor (the benchmark's
+// shared database, used by other processes), and says so when there is nothing to index.
+func TestIndexFolder(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := Start(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := connect(t, options.Client().ApplyURI(db.URI))
+	for _, coll := range []string{"a", "b"} {
+		if _, err := plain.Database("shared").Collection(coll).InsertOne(ctx, bson.M{"_id": "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, plan := sqlitePlan(t, dir, "shared", coll); strings.Contains(plan, "INDEX") {
+			t.Fatalf("%s before IndexFolder: plan %q, want a full scan", coll, plan)
+		}
+	}
+	n, err := IndexFolder(ctx, dir, "shared")
+	if err != nil || n != 2 {
+		t.Fatalf("IndexFolder = %d, %v; want 2 tables", n, err)
+	}
+	assertIndexed(t, dir, plain, "shared", "a")
+	assertIndexed(t, dir, plain, "shared", "b")
+	// Again: the indexes exist already, nothing fails.
+	if n, err := IndexFolder(ctx, dir, "shared"); err != nil || n != 2 {
+		t.Fatalf("IndexFolder again = %d, %v", n, err)
+	}
+	if _, err := IndexFolder(ctx, dir, "missing"); err == nil {
+		t.Fatal("IndexFolder of a database without a file: no error")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing.sqlite")); !os.IsNotExist(err) {
+		t.Fatalf("IndexFolder created a database file: %v", err)
 	}
 }
