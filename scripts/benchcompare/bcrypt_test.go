@@ -68,3 +68,42 @@ func TestSignupBudget(t *testing.T) {
 		})
 	}
 }
+
+// perfScriptSample is what `perf script -F period,ip,sym` prints: a period line, then the call chain.
+const perfScriptSample = `   1001001 
+	         11e6980 golang.org/x/crypto/blowfish.encryptBlock
+	         11e81c5 golang.org/x/crypto/bcrypt.expensiveBlowfishSetup
+	         11f0353 github.com/parselambda/parselambda/shared/users.(*Service).SignUp
+
+   2000000 
+	ffffffff8206e69f __tcp_cleanup_rbuf
+	ffffffff82070e1f tcp_recvmsg
+	          35aa70 net/http.(*conn).serve
+
+   999000 
+	          97b01 runtime.goexit.abi0
+`
+
+func TestParsePerfScript(t *testing.T) {
+	p, err := parsePerfScript(strings.NewReader(perfScriptSample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := perfStacks{total: 4000001, inBcrypt: 1001001, samples: 3, otherSamples: 2, kernel: true}
+	if p != want {
+		t.Fatalf("parsed %+v, want %+v", p, want)
+	}
+	if got, w := p.share(), 1001001.0/4000001; got != w {
+		t.Fatalf("share %v, want %v", got, w)
+	}
+	// Without kernel frames the split would leave system time out: reported, not hidden.
+	user, err := parsePerfScript(strings.NewReader("   10 \n\t 97b01 runtime.goexit.abi0\n"))
+	if err != nil || user.kernel {
+		t.Fatalf("user-only sample: %+v, %v", user, err)
+	}
+	for _, bad := range []string{"", "\n\n", "not a period\n\t97b01 x\n"} {
+		if _, err := parsePerfScript(strings.NewReader(bad)); err == nil {
+			t.Errorf("parsePerfScript(%q): no error", bad)
+		}
+	}
+}

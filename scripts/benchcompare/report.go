@@ -25,12 +25,17 @@ type Report struct {
 	Budgets    []Budget     `json:"budgets,omitempty"`
 	Profiles   []string     `json:"profiles,omitempty"`
 	// OursSignupBcryptShare is the share of our server's CPU spent in bcrypt under sign-up + login,
-	// from a CPU profile at the highest concurrency (signup.go).
+	// at the highest concurrency, from the sampler OursSignupSplit names (signup.go): "perf" (perf
+	// record, cpu-clock) where perf runs, else "pprof" (our server's CPU profile).
 	OursSignupBcryptShare *float64 `json:"oursSignupBcryptShare,omitempty"`
-	// OursSignupOtherSamples is how many samples of that profile are outside bcrypt: the CPU of the
+	// OursSignupOtherSamples is how many samples of that sampler are outside bcrypt: the CPU of the
 	// rest is known to about ±1/√n.
-	OursSignupOtherSamples int64    `json:"oursSignupOtherSamples,omitempty"`
-	Skipped                []string `json:"skipped,omitempty"`
+	OursSignupOtherSamples int64  `json:"oursSignupOtherSamples,omitempty"`
+	OursSignupSplit        string `json:"oursSignupSplit,omitempty"`
+	// OursSignupPprofShare is the pprof profile's share when perf gave the figure above: the pprof
+	// figure is kept to show how far the two samplers differ (signup.go).
+	OursSignupPprofShare *float64 `json:"oursSignupPprofShare,omitempty"`
+	Skipped              []string `json:"skipped,omitempty"`
 }
 
 // Machine describes where the run happened.
@@ -245,9 +250,12 @@ func (r *Report) evaluate() {
 		}
 		share := r.OursSignupBcryptShare
 		if share != nil {
-			d := fmt.Sprintf("ours in bcrypt: %.1f%% of its CPU under sign-up+login (profile)", 100**share)
+			d := fmt.Sprintf("ours in bcrypt: %.2f%% of its CPU under sign-up+login (%s)", 100**share, r.OursSignupSplit)
 			if n := r.OursSignupOtherSamples; n > 0 {
-				d += fmt.Sprintf("; %d samples outside bcrypt, so the rest is known to ±%.0f%% (profile sampling error)", n, 100/math.Sqrt(float64(n)))
+				d += fmt.Sprintf("; %d samples outside bcrypt, so the rest is known to ±%.0f%% (sampling error)", n, 100/math.Sqrt(float64(n)))
+			}
+			if p := r.OursSignupPprofShare; p != nil {
+				d += fmt.Sprintf("; the pprof profile put %.2f%% in bcrypt", 100**p)
 			}
 			parts = append(parts, d)
 		}

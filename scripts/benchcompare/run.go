@@ -254,10 +254,11 @@ func runOurs(ctx context.Context, o *benchOpts, rep *Report, bin string, ferret 
 				rep.Profiles = append(rep.Profiles, path)
 				if sc == scSignup && !embedded {
 					if share, other, err := bcryptShare(path); err == nil {
-						rep.OursSignupBcryptShare, rep.OursSignupOtherSamples = &share, other
+						rep.OursSignupBcryptShare, rep.OursSignupOtherSamples, rep.OursSignupSplit = &share, other, splitPprof
 					} else {
 						o.logf("bcrypt share of %s: %v", path, err)
 					}
+					splitWithPerf(ctx, o, rep, t, st, strings.TrimSuffix(path, ".pprof")+".perf.data")
 				}
 			}
 			return nil
@@ -383,16 +384,26 @@ const profileHz = 250
 // captureProfile runs scenario sc at the highest concurrency while it fetches a CPU profile from our
 // server's pprof listener (scripts/server serves one on PPROF_ADDR).
 func captureProfile(ctx context.Context, o *benchOpts, t *target, st *state, sc, pprofAddr, path string) error {
-	conc := slices.Max(o.concurrency)
 	secs := profileSeconds(o, sc)
+	return underLoad(ctx, o, t, st, sc, secs, func() error { return fetchProfile(ctx, pprofAddr, secs, path) })
+}
+
+// underLoad runs scenario sc against t at the highest concurrency, from before fn starts until it
+// returns.
+func underLoad(ctx context.Context, o *benchOpts, t *target, st *state, sc string, secs int, fn func() error) error {
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		runLoad(lctx, conc, 1<<30, time.Duration(secs+2)*time.Second, 99, scenarioOp(sc, t, st, o))
+		runLoad(lctx, slices.Max(o.concurrency), 1<<30, time.Duration(secs+2)*time.Second, 99, scenarioOp(sc, t, st, o))
 	}()
 	defer func() { cancel(); <-done }()
+	return fn()
+}
+
+// fetchProfile saves a CPU profile of secs seconds from a pprof listener at path.
+func fetchProfile(ctx context.Context, pprofAddr string, secs int, path string) error {
 	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d&hz=%d", pprofAddr, secs, profileHz)
 	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {

@@ -1,11 +1,25 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/google/pprof/profile"
+)
+
+// Where the bcrypt share of our sign-up + login CPU comes from (Report.OursSignupSplit).
+const (
+	splitPprof = "pprof" // our server's CPU profile (runtime/pprof)
+	splitPerf  = "perf"  // perf record -e cpu-clock
 )
 
 // bcryptShare is the share of the CPU samples of a profile whose stack is inside bcrypt (the
@@ -65,4 +79,151 @@ func inPackages(s *profile.Sample, prefixes ...string) bool {
 		}
 	}
 	return false
+}
+
+// The pprof profile undercounts short bursts of CPU. Go's profiler uses per-thread CPU-time timers,
+// and the kernel checks those only at its tick (250 Hz here): a thread that runs for 0.2 ms between
+// two waits for the database is seen only when a tick happens to land in it, while bcrypt's 70 ms
+// bursts are seen whole. Under sign-up + login the profile so put 1.64% of the CPU outside bcrypt
+// where perf, whose cpu-clock sampler runs on a high-resolution timer, put 2.48% (session 7). Where
+// perf runs, the benchmark therefore takes the split from perf, and keeps the profile's figure beside it.
+
+// splitWithPerf samples our server with perf under sign-up + login for as long as the pprof profile
+// and, when that works, makes perf's bcrypt share the one the report uses. Without perf (not
+// installed, or not allowed to sample the process with its kernel time) it logs why and leaves the
+// profile's figure.
+func splitWithPerf(ctx context.Context, o *benchOpts, rep *Report, t *target, st *state, dataPath string) {
+	secs := profileSeconds(o, scSignup)
+	var share float64
+	var other int64
+	err := underLoad(ctx, o, t, st, scSignup, secs, func() error {
+		var err error
+		share, other, err = perfBcryptShare(ctx, t.serverPID, secs, dataPath)
+		return err
+	})
+	if err != nil {
+		o.logf("sign-up split with perf: %v; the pprof profile's figure stands", err)
+		return
+	}
+	o.logf("sign-up split with perf (%d s) → %s: %.2f%% in bcrypt, %d samples outside", secs, dataPath, 100*share, other)
+	rep.OursSignupPprofShare = rep.OursSignupBcryptShare
+	rep.OursSignupBcryptShare, rep.OursSignupOtherSamples, rep.OursSignupSplit = &share, other, splitPerf
+	rep.Profiles = append(rep.Profiles, dataPath)
+}
+
+// perfBcryptShare records pid with perf for secs seconds (cpu-clock, call graphs, kernel included)
+// into dataPath and answers the share of its CPU time inside bcrypt.
+func perfBcryptShare(ctx context.Context, pid, secs int, dataPath string) (share float64, other int64, err error) {
+	perf, err := exec.LookPath("perf")
+	if err != nil {
+		return 0, 0, err
+	}
+	var stderr bytes.Buffer
+	rec := exec.CommandContext(ctx, perf, "record", "-q", "-e", "cpu-clock", "-F", "999", "-g",
+		"-p", strconv.Itoa(pid), "-o", dataPath, "--", "sleep", strconv.Itoa(secs))
+	rec.Stderr = &stderr
+	if err := rec.Run(); err != nil {
+		return 0, 0, fmt.Errorf("perf record: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	stderr.Reset()
+	script := exec.CommandContext(ctx, perf, "script", "-i", dataPath, "-F", "period,ip,sym")
+	script.Stderr = &stderr
+	out, err := script.StdoutPipe()
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := script.Start(); err != nil {
+		return 0, 0, err
+	}
+	st, perr := parsePerfScript(out)
+	_, _ = io.Copy(io.Discard, out)
+	if err := script.Wait(); err != nil {
+		return 0, 0, fmt.Errorf("perf script: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	if perr != nil {
+		return 0, 0, perr
+	}
+	if !st.kernel {
+		return 0, 0, errors.New("perf recorded no kernel frames (perf_event_paranoid forbids them?): the split would leave out system time")
+	}
+	return st.share(), st.otherSamples, nil
+}
+
+// perfStacks sums what `perf script -F period,ip,sym` prints: one block per sample, its period (ns of
+// CPU for cpu-clock) on the first line, then its call chain one frame a line, blocks apart by a blank line.
+type perfStacks struct {
+	total, inBcrypt int64 // periods
+	samples         int64
+	otherSamples    int64 // samples outside bcrypt
+	kernel          bool  // some frame is in the kernel
+}
+
+func (p perfStacks) share() float64 {
+	if p.total == 0 {
+		return 0
+	}
+	return float64(p.inBcrypt) / float64(p.total)
+}
+
+var (
+	bcryptFrame = regexp.MustCompile(`\sgolang\.org/x/crypto/(bcrypt|blowfish)\.`)
+	periodLine  = regexp.MustCompile(`^\s*(\d+)\s*$`)
+)
+
+func parsePerfScript(r io.Reader) (perfStacks, error) {
+	var p perfStacks
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	var period int64
+	inSample, bcrypt := false, false
+	end := func() {
+		if !inSample {
+			return
+		}
+		p.samples++
+		p.total += period
+		if bcrypt {
+			p.inBcrypt += period
+		} else {
+			p.otherSamples++
+		}
+		inSample, bcrypt = false, false
+	}
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" {
+			end()
+			continue
+		}
+		if !inSample {
+			m := periodLine.FindStringSubmatch(line)
+			if m == nil {
+				return p, fmt.Errorf("perf script: a sample starts with %q, not its period", line)
+			}
+			period, _ = strconv.ParseInt(m[1], 10, 64)
+			inSample = true
+			continue
+		}
+		if bcryptFrame.MatchString(line) {
+			bcrypt = true
+		}
+		if strings.Contains(line, "[kernel") || isKernelFrame(line) {
+			p.kernel = true
+		}
+	}
+	end()
+	if err := sc.Err(); err != nil {
+		return p, err
+	}
+	if p.samples == 0 {
+		return p, errors.New("perf script: no samples")
+	}
+	return p, nil
+}
+
+// isKernelFrame tells a kernel frame of `perf script -F ip,sym` by its address: kernel text lives in
+// the top half of the address space (ffff…).
+func isKernelFrame(line string) bool {
+	f := strings.Fields(line)
+	return len(f) > 0 && len(f[0]) == 16 && strings.HasPrefix(f[0], "ffff")
 }
