@@ -189,7 +189,15 @@ func runParse(ctx context.Context, o *benchOpts, rep *Report, pi *parseInstall, 
 		return err
 	}
 	t := &target{key: tkParse, name: targetNames[tkParse], drv: d, serverPID: p.pid(), dbPID: ferret.pid(), db: ferret, dbName: "bench_parse"}
-	return runTarget(ctx, o, rep, t, o.scenarios, nil)
+	var split func(*state) error
+	if slices.Contains(o.scenarios, scSignup) {
+		// Its share of CPU in bcrypt, as ours is measured (signup.go).
+		split = func(st *state) error {
+			splitParseWithPerf(ctx, o, rep, t, st, perfDataPath(o, tkParse, scSignup))
+			return nil
+		}
+	}
+	return runTarget(ctx, o, rep, t, o.scenarios, split)
 }
 
 func runOurs(ctx context.Context, o *benchOpts, rep *Report, bin string, ferret *ferretProc, work string, embedded bool) error {
@@ -258,7 +266,7 @@ func runOurs(ctx context.Context, o *benchOpts, rep *Report, bin string, ferret 
 					} else {
 						o.logf("bcrypt share of %s: %v", path, err)
 					}
-					splitWithPerf(ctx, o, rep, t, st, strings.TrimSuffix(path, ".pprof")+".perf.data")
+					splitOursWithPerf(ctx, o, rep, t, st, perfDataPath(o, key, sc))
 				}
 			}
 			return nil
@@ -285,7 +293,15 @@ func runFloor(ctx context.Context, o *benchOpts, rep *Report, ferret *ferretProc
 	}
 	defer p.stop(10 * time.Second)
 	t := &target{key: tkFloor, name: targetNames[tkFloor], drv: newFloorDriver(addr), serverPID: p.pid(), dbPID: ferret.pid(), db: ferret, dbName: "bench_floor"}
-	return runTarget(ctx, o, rep, t, o.floorScenarios, nil)
+	var split func(*state) error
+	if slices.Contains(o.floorScenarios, scSignup) && rep.OursSignupSplit == splitPerf {
+		// Its CPU outside bcrypt: what the same database operations cost with no Parse work (signup.go).
+		split = func(st *state) error {
+			splitFloorWithPerf(ctx, o, rep, t, st, perfDataPath(o, tkFloor, scSignup))
+			return nil
+		}
+	}
+	return runTarget(ctx, o, rep, t, o.floorScenarios, split)
 }
 
 func runRaw(ctx context.Context, o *benchOpts, rep *Report, ferret *ferretProc) error {
@@ -362,6 +378,11 @@ func profilePath(o *benchOpts, key, sc string) string {
 		name = "cpu-" + key + "-signup.pprof"
 	}
 	return filepath.Join(filepath.Dir(o.out), name)
+}
+
+// perfDataPath is where perf's samples of target key under scenario sc go (signup.go).
+func perfDataPath(o *benchOpts, key, sc string) string {
+	return strings.TrimSuffix(profilePath(o, key, sc), ".pprof") + ".perf.data"
 }
 
 // profileSeconds is the length of the profile of scenario sc: three times -profile-seconds for

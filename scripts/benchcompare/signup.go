@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"debug/elf"
 	"errors"
 	"fmt"
 	"io"
@@ -88,32 +89,100 @@ func inPackages(s *profile.Sample, prefixes ...string) bool {
 // where perf, whose cpu-clock sampler runs on a high-resolution timer, put 2.48% (session 7). Where
 // perf runs, the benchmark therefore takes the split from perf, and keeps the profile's figure beside it.
 
-// splitWithPerf samples our server with perf under sign-up + login for as long as the pprof profile
-// and, when that works, makes perf's bcrypt share the one the report uses. Without perf (not
-// installed, or not allowed to sample the process with its kernel time) it logs why and leaves the
-// profile's figure.
-func splitWithPerf(ctx context.Context, o *benchOpts, rep *Report, t *target, st *state, dataPath string) {
+// splitWithPerf samples target t's server with perf under sign-up + login for as long as the pprof
+// profile of ours, and answers the share of its CPU inside bcrypt, frames told by inBcrypt.
+func splitWithPerf(ctx context.Context, o *benchOpts, t *target, st *state, dataPath string, inBcrypt func(frame string) bool) (share float64, other int64, err error) {
 	secs := profileSeconds(o, scSignup)
-	var share float64
-	var other int64
-	err := underLoad(ctx, o, t, st, scSignup, secs, func() error {
+	err = underLoad(ctx, o, t, st, scSignup, secs, func() error {
 		var err error
-		share, other, err = perfBcryptShare(ctx, t.serverPID, secs, dataPath)
+		share, other, err = perfBcryptShare(ctx, t.serverPID, secs, dataPath, inBcrypt)
 		return err
 	})
-	if err != nil {
-		o.logf("sign-up split with perf: %v; the pprof profile's figure stands", err)
-		return
+	if err == nil {
+		o.logf("sign-up split of %s with perf (%d s) → %s: %.2f%% in bcrypt, %d samples outside", t.name, secs, dataPath, 100*share, other)
 	}
-	o.logf("sign-up split with perf (%d s) → %s: %.2f%% in bcrypt, %d samples outside", secs, dataPath, 100*share, other)
-	rep.OursSignupPprofShare = rep.OursSignupBcryptShare
-	rep.OursSignupBcryptShare, rep.OursSignupOtherSamples, rep.OursSignupSplit = &share, other, splitPerf
-	rep.Profiles = append(rep.Profiles, dataPath)
+	return share, other, err
 }
 
+// splitOursWithPerf makes perf's bcrypt share of our server the one the report uses, the profile's
+// standing beside it. Without perf (not installed, or not allowed to sample the process with its
+// kernel time) it logs why and leaves the profile's figure.
+func splitOursWithPerf(ctx context.Context, o *benchOpts, rep *Report, t *target, st *state, dataPath string) {
+	share, other, err := splitGoWithPerf(ctx, o, t, st, dataPath)
+	if err != nil {
+		o.logf("sign-up split of %s with perf: %v; the pprof profile's figure stands", t.name, err)
+		return
+	}
+	rep.OursSignupPprofShare = rep.OursSignupBcryptShare
+	rep.OursSignupBcryptShare, rep.OursSignupOtherSamples, rep.OursSignupSplit = &share, other, splitPerf
+	rep.PerfData = append(rep.PerfData, dataPath)
+}
+
+// splitParseWithPerf measures Parse Server's share of CPU inside bcrypt (@node-rs/bcrypt, a native
+// library) the same way, so that the rest of its sign-up + login CPU is known whole, not only its
+// main thread's. Without perf, or when no sample falls in a native bcrypt (bcryptjs, JavaScript), the
+// main thread's CPU stays the measure.
+func splitParseWithPerf(ctx context.Context, o *benchOpts, rep *Report, t *target, st *state, dataPath string) {
+	share, other, err := splitWithPerf(ctx, o, t, st, dataPath, nodeBcryptFrame)
+	if err == nil && share == 0 {
+		err = errors.New("no sample in a native bcrypt library")
+	}
+	if err != nil {
+		o.logf("sign-up split of %s with perf: %v; its main thread's CPU stays the measure", t.name, err)
+		return
+	}
+	rep.ParseSignupBcryptShare, rep.ParseSignupOtherSamples = &share, other
+	rep.PerfData = append(rep.PerfData, dataPath)
+}
+
+// splitFloorWithPerf measures the floor server's share of CPU inside bcrypt the same way: the rest is
+// what the sign-up + login's database operations and HTTP cost with no Parse work at all.
+func splitFloorWithPerf(ctx context.Context, o *benchOpts, rep *Report, t *target, st *state, dataPath string) {
+	share, other, err := splitGoWithPerf(ctx, o, t, st, dataPath)
+	if err != nil {
+		o.logf("sign-up split of %s with perf: %v", t.name, err)
+		return
+	}
+	rep.FloorSignupBcryptShare, rep.FloorSignupOtherSamples = &share, other
+	rep.PerfData = append(rep.PerfData, dataPath)
+}
+
+// splitGoWithPerf is splitWithPerf for a Go server, whose bcrypt frames perf finds by their symbols.
+// `go run` and `go test` strip them from the binaries they build (make bench-compare therefore runs a
+// `go build` of this program, whose floor server is this binary): without them no frame could be told.
+func splitGoWithPerf(ctx context.Context, o *benchOpts, t *target, st *state, dataPath string) (float64, int64, error) {
+	exe := fmt.Sprintf("/proc/%d/exe", t.serverPID)
+	if !hasSymbols(exe) {
+		return 0, 0, fmt.Errorf("%s has no symbol table (built by go run or go test?): perf cannot tell bcrypt's frames", exe)
+	}
+	share, other, err := splitWithPerf(ctx, o, t, st, dataPath, goBcryptFrame)
+	if err == nil && share == 0 {
+		err = errors.New("no sample in bcrypt")
+	}
+	return share, other, err
+}
+
+// hasSymbols reports whether the ELF binary at path has a symbol table.
+func hasSymbols(path string) bool {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return f.Section(".symtab") != nil
+}
+
+var (
+	// goBcryptFrame: a frame of golang.org/x/crypto's bcrypt or blowfish (our server).
+	goBcryptFrame = regexp.MustCompile(`\sgolang\.org/x/crypto/(bcrypt|blowfish)\.`).MatchString
+	// nodeBcryptFrame: a frame in a native bcrypt addon, such as @node-rs/bcrypt's
+	// bcrypt.linux-x64-gnu.node (Parse Server); perf prints the library in parentheses.
+	nodeBcryptFrame = regexp.MustCompile(`\([^()]*bcrypt[^()/]*\.node\)\s*$`).MatchString
+)
+
 // perfBcryptShare records pid with perf for secs seconds (cpu-clock, call graphs, kernel included)
-// into dataPath and answers the share of its CPU time inside bcrypt.
-func perfBcryptShare(ctx context.Context, pid, secs int, dataPath string) (share float64, other int64, err error) {
+// into dataPath and answers the share of its CPU time in samples with a frame inBcrypt.
+func perfBcryptShare(ctx context.Context, pid, secs int, dataPath string, inBcrypt func(frame string) bool) (share float64, other int64, err error) {
 	perf, err := exec.LookPath("perf")
 	if err != nil {
 		return 0, 0, err
@@ -126,7 +195,7 @@ func perfBcryptShare(ctx context.Context, pid, secs int, dataPath string) (share
 		return 0, 0, fmt.Errorf("perf record: %v: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	stderr.Reset()
-	script := exec.CommandContext(ctx, perf, "script", "-i", dataPath, "-F", "period,ip,sym")
+	script := exec.CommandContext(ctx, perf, "script", "-i", dataPath, "-F", "period,ip,sym,dso")
 	script.Stderr = &stderr
 	out, err := script.StdoutPipe()
 	if err != nil {
@@ -135,7 +204,7 @@ func perfBcryptShare(ctx context.Context, pid, secs int, dataPath string) (share
 	if err := script.Start(); err != nil {
 		return 0, 0, err
 	}
-	st, perr := parsePerfScript(out)
+	st, perr := parsePerfScript(out, inBcrypt)
 	_, _ = io.Copy(io.Discard, out)
 	if err := script.Wait(); err != nil {
 		return 0, 0, fmt.Errorf("perf script: %v: %s", err, strings.TrimSpace(stderr.String()))
@@ -165,12 +234,11 @@ func (p perfStacks) share() float64 {
 	return float64(p.inBcrypt) / float64(p.total)
 }
 
-var (
-	bcryptFrame = regexp.MustCompile(`\sgolang\.org/x/crypto/(bcrypt|blowfish)\.`)
-	periodLine  = regexp.MustCompile(`^\s*(\d+)\s*$`)
-)
+var periodLine = regexp.MustCompile(`^\s*(\d+)\s*$`)
 
-func parsePerfScript(r io.Reader) (perfStacks, error) {
+// parsePerfScript sums the output of `perf script -F period,ip,sym[,dso]`, a sample counting as
+// bcrypt when a frame of its call chain is inBcrypt.
+func parsePerfScript(r io.Reader, inBcrypt func(frame string) bool) (perfStacks, error) {
 	var p perfStacks
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -204,10 +272,10 @@ func parsePerfScript(r io.Reader) (perfStacks, error) {
 			inSample = true
 			continue
 		}
-		if bcryptFrame.MatchString(line) {
+		if inBcrypt(line) {
 			bcrypt = true
 		}
-		if strings.Contains(line, "[kernel") || isKernelFrame(line) {
+		if isKernelFrame(line) {
 			p.kernel = true
 		}
 	}
@@ -221,7 +289,7 @@ func parsePerfScript(r io.Reader) (perfStacks, error) {
 	return p, nil
 }
 
-// isKernelFrame tells a kernel frame of `perf script -F ip,sym` by its address: kernel text lives in
+// isKernelFrame tells a kernel frame of `perf script` by its address: kernel text lives in
 // the top half of the address space (ffff…).
 func isKernelFrame(line string) bool {
 	f := strings.Fields(line)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -79,6 +80,30 @@ func TestSmoke(t *testing.T) {
 	// The sign-up profile was taken and read (its bcrypt share feeds the sign-up budget).
 	if s := rep.OursSignupBcryptShare; s == nil || *s <= 0 || *s > 1 {
 		t.Errorf("no bcrypt share from the sign-up profile: %v (skipped: %v)", s, rep.Skipped)
+	}
+	// From perf where it runs (its figure then stands beside the profile's), else from the profile.
+	switch rep.OursSignupSplit {
+	case splitPerf:
+		if p := rep.OursSignupPprofShare; p == nil || *p <= 0 || *p > 1 {
+			t.Errorf("the split came from perf, but the profile's own share is %v", p)
+		}
+		// The floor server (this test binary) is split the same way, for the floor of the sign-up
+		// budget, when the binary has its symbols: go test strips them, go test -c keeps them.
+		self, _ := os.Executable()
+		p := rep.FloorSignupBcryptShare
+		switch {
+		case !slices.Contains(o.floorScenarios, scSignup):
+		case hasSymbols(self) && (p == nil || *p <= 0 || *p >= 1):
+			t.Errorf("the floor server's sign-up split: %v", p)
+		case !hasSymbols(self) && p != nil:
+			t.Errorf("a floor split (%v) from a binary without symbols", *p)
+		}
+	case splitPprof:
+		if rep.OursSignupPprofShare != nil {
+			t.Errorf("the split came from the profile, but a second profile share is set")
+		}
+	default:
+		t.Errorf("the sign-up split names no sampler: %q", rep.OursSignupSplit)
 	}
 	// From perf where it runs (its figure then stands beside the profile's), else from the profile.
 	switch rep.OursSignupSplit {
