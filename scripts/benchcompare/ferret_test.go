@@ -154,11 +154,7 @@ func TestDBIDIndexAfterSeed(t *testing.T) {
 		o.log = testWriter{t}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		ferret, err := startFerret(ctx, t.TempDir(), "127.0.0.1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ferret.stop(10 * time.Second)
+		ferret := testFerret(ctx, t)
 		rep := newReport(o)
 		if err := runRaw(ctx, o, rep, ferret); err != nil {
 			t.Fatal(err)
@@ -184,4 +180,15 @@ func TestDBIDIndexAfterSeed(t *testing.T) {
 			t.Fatalf("indexed=%v: FerretDB's plan for a find by _id: %v", indexed, plan["queryPlanner"])
 		}
 	}
+}
+
+// testFerret starts the database child for a test; it stops when the test ends.
+func testFerret(ctx context.Context, t *testing.T) *ferretProc {
+	t.Helper()
+	f, err := startFerret(ctx, t.TempDir(), "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.stop(10 * time.Second) })
+	return f
 }

@@ -19,11 +19,7 @@ import (
 func TestRawLineSendsInsertCommands(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ferret, err := startFerret(ctx, t.TempDir(), "127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ferret.stop(10 * time.Second)
+	ferret := testFerret(ctx, t)
 	var inserts apptest.Inserts
 	c, err := mongo.Connect(options.Client().ApplyURI(ferret.uri).SetMonitor(inserts.Monitor()))
 	if err != nil {
