@@ -23,7 +23,7 @@ bench: ## benchmarks of the request path (ns/op, allocs/op)
 	$(GO) test -run '^$$' -bench . -benchmem ./shared/...
 
 .PHONY: bench-compare
-bench-compare: ## Parse Server 7.3 vs ours on one FerretDB: req/s, p50/p90/p99, server CPU per request, RSS, lost updates, cold start (~16 min; writes bench-results/latest.json; BENCH_FLAGS=-smoke for a quick run)
+bench-compare: ## Parse Server 7.3 vs ours on one FerretDB: req/s, p50/p90/p99, server CPU per request, RSS, lost updates, cold start (16–18 min; writes bench-results/latest.json; BENCH_FLAGS=-smoke for a quick run)
 	@# go build, not go run: go run strips the symbols perf needs to split the floor server's sign-up CPU
 	$(GO) build -o build/benchcompare ./scripts/benchcompare && ./build/benchcompare $(BENCH_FLAGS)
 

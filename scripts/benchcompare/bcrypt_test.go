@@ -46,21 +46,33 @@ func TestSignupBudget(t *testing.T) {
 		{"missed", f(0.98), 150, 20, "MISSED", "ours 3.00 ms, Parse Server ≥ 20.00 ms (main thread) = 0.15×!"},
 		{"no profile", nil, 150, 20, "n/a", "c1 CPU per sign-up+login: ours 150.0 ms, Parse Server 170.0 ms"},
 	}
-	// With Parse Server's own split (perf), its whole CPU outside bcrypt is the measure, not its main thread.
-	{
-		r := &Report{Settings: Settings{Concurrency: []int{1}}, OursSignupBcryptShare: f(0.98), ParseSignupBcryptShare: f(0.75), FloorSignupBcryptShare: f(0.99)}
+	// With Parse Server's own split (perf), its whole CPU outside bcrypt is the measure, not its main
+	// thread; but only against ours from perf as well: against the pprof profile's figure, which
+	// undercounts ours, its main thread stays the measure.
+	signup := func(r *Report) Budget {
+		r.evaluate()
+		for _, b := range r.Budgets {
+			if strings.HasPrefix(b.Name, "sign-up+login") {
+				return b
+			}
+		}
+		t.Fatal("no sign-up+login budget")
+		return Budget{}
+	}
+	for _, tc := range []struct {
+		split, status, detail string
+	}{
+		{splitPerf, "met", "without bcrypt: ours 3.00 ms, Parse Server 50.00 ms (its main thread 20.00 ms) = 0.06× (floor 1.50 ms = 0.03×)"},
+		{splitPprof, "MISSED", "without bcrypt: ours 3.00 ms, Parse Server ≥ 20.00 ms (main thread) = 0.15×!"},
+	} {
+		r := &Report{Settings: Settings{Concurrency: []int{1}}, OursSignupBcryptShare: f(0.98), OursSignupSplit: tc.split, ParseSignupBcryptShare: f(0.75), FloorSignupBcryptShare: f(0.99)}
 		r.Results = []Result{
 			{Target: tkOurs, Scenario: scSignup, Concurrency: 1, ServerCPU: f(150)},
 			{Target: tkParse, Scenario: scSignup, Concurrency: 1, ServerCPU: f(200), MainThreadCPU: f(20)},
 			{Target: tkFloor, Scenario: scSignup, Concurrency: 1, ServerCPU: f(150)},
 		}
-		r.evaluate()
-		for _, b := range r.Budgets {
-			if strings.HasPrefix(b.Name, "sign-up+login") {
-				if b.Status != "met" || !strings.Contains(b.Detail, "without bcrypt: ours 3.00 ms, Parse Server 50.00 ms (its main thread 20.00 ms) = 0.06× (floor 1.50 ms = 0.03×)") {
-					t.Errorf("with Parse Server's split: %s %q", b.Status, b.Detail)
-				}
-			}
+		if b := signup(r); b.Status != tc.status || !strings.Contains(b.Detail, tc.detail) {
+			t.Errorf("ours from %s: %s %q", tc.split, b.Status, b.Detail)
 		}
 	}
 	// The sampling error of the share outside bcrypt is shown with it.
@@ -108,6 +120,9 @@ const perfScriptSample = `   1001001
    1000000 
 	    3c9e0a1b2c3d [unknown] (/tmp/perf-1234.map)
 	    55d0c0ffee00 node::Start (/usr/bin/node)
+
+   500000       11e6980 golang.org/x/crypto/blowfish.encryptBlock (/tmp/b/parselambda-server)
+   250000      ffffffffa790a790 [unknown] ([unknown])
 `
 
 func TestParsePerfScript(t *testing.T) {
@@ -115,11 +130,13 @@ func TestParsePerfScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := perfStacks{total: 6000001, inBcrypt: 1001001, samples: 5, otherSamples: 4, kernel: true}
+	// The last two samples have no call chain: perf prints their one frame on the period's line, with
+	// no blank line between them. An address that merely looks like the kernel's is not a kernel frame.
+	want := perfStacks{total: 6750001, inBcrypt: 1501001, samples: 7, otherSamples: 5, kernel: true}
 	if ours != want {
 		t.Fatalf("our frames: parsed %+v, want %+v", ours, want)
 	}
-	if got, w := ours.share(), 1001001.0/6000001; got != w {
+	if got, w := ours.share(), 1501001.0/6750001; got != w {
 		t.Fatalf("share %v, want %v", got, w)
 	}
 	// Parse Server's bcrypt is a native addon: told by its library, not by a symbol.
@@ -127,8 +144,12 @@ func TestParsePerfScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if node.inBcrypt != 1000000 || node.otherSamples != 4 {
-		t.Fatalf("node frames: parsed %+v, want 1000000 ns in bcrypt, 4 samples outside", node)
+	if node.inBcrypt != 1000000 || node.otherSamples != 6 {
+		t.Fatalf("node frames: parsed %+v, want 1000000 ns in bcrypt, 6 samples outside", node)
+	}
+	// Garbage from an unwound user stack is no kernel frame.
+	if g, err := parsePerfScript(strings.NewReader("   10 \n\t ffffffffa790a790 [unknown] ([unknown])\n"), goBcryptFrame); err != nil || g.kernel {
+		t.Fatalf("a kernel-looking address counted as a kernel frame: %+v, %v", g, err)
 	}
 	// Without kernel frames the split would leave system time out: reported, not hidden.
 	user, err := parsePerfScript(strings.NewReader("   10 \n\t 97b01 runtime.goexit.abi0 (/x)\n"), goBcryptFrame)

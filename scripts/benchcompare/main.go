@@ -201,7 +201,7 @@ func main() {
 	defer stop()
 	rep, err := run(ctx, o)
 	if rep != nil {
-		rep.Command = "go run ./scripts/benchcompare " + strings.Join(os.Args[1:], " ")
+		rep.Command = strings.Join(append([]string{os.Args[0]}, os.Args[1:]...), " ")
 		printReport(os.Stdout, rep)
 		if werr := writeJSON(o.out, rep); werr != nil {
 			fmt.Fprintln(os.Stderr, "benchcompare:", werr)

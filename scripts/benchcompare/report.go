@@ -249,9 +249,9 @@ func (r *Report) evaluate() {
 	// 2. Sign-up + login: bcrypt apart. Measured inside each server, not by subtracting bcrypt timed
 	// apart (one bcrypt operation's CPU moves by several ms, more than the budget): each server's CPU
 	// per sign-up + login × the share of its CPU sampled outside bcrypt (signup.go: perf where it runs,
-	// else our pprof profile). Where perf cannot split Parse Server's CPU, the CPU of its main thread
-	// stands for its rest: node runs the JavaScript there while the hashing runs on libuv's thread pool.
-	// That leaves out V8's helper threads, a lower bound, so the ratio then errs against us.
+	// else our pprof profile). Parse Server's perf share is used only against ours from perf: the pprof
+	// profile undercounts our rest. Otherwise the CPU of its main thread stands for its rest: node runs
+	// the JavaScript there while the hashing runs on libuv's thread pool.
 	{
 		var parts []string
 		for _, b := range r.Bcrypt {
@@ -294,7 +294,7 @@ func (r *Report) evaluate() {
 			var ps float64
 			var how string
 			switch {
-			case psShare != nil && b.ServerCPU != nil:
+			case psShare != nil && b.ServerCPU != nil && r.OursSignupSplit == splitPerf: // both from perf
 				ps, how = *b.ServerCPU*(1-*psShare), fmt.Sprintf("Parse Server %.2f ms", *b.ServerCPU*(1-*psShare))
 				if b.MainThreadCPU != nil {
 					how += fmt.Sprintf(" (its main thread %.2f ms)", *b.MainThreadCPU)

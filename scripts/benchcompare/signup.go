@@ -10,9 +10,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/pprof/profile"
 )
@@ -93,12 +95,21 @@ func inPackages(s *profile.Sample, prefixes ...string) bool {
 // profile of ours, and answers the share of its CPU inside bcrypt, frames told by inBcrypt.
 func splitWithPerf(ctx context.Context, o *benchOpts, t *target, st *state, dataPath string, inBcrypt func(frame string) bool) (share float64, other int64, err error) {
 	secs := profileSeconds(o, scSignup)
+	perf, err := perfUsable()
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := os.MkdirAll(filepath.Dir(dataPath), 0o755); err != nil {
+		return 0, 0, err
+	}
+	// Only the recording runs under load; reading it afterwards would compete with the load for the CPU.
 	err = underLoad(ctx, o, t, st, scSignup, secs, func() error {
-		var err error
-		share, other, err = perfBcryptShare(ctx, t.serverPID, secs, dataPath, inBcrypt)
-		return err
+		return perfRecord(ctx, perf, t.serverPID, secs, dataPath)
 	})
-	if err == nil {
+	if err != nil {
+		return 0, 0, err
+	}
+	if share, other, err = perfBcryptShare(ctx, perf, dataPath, inBcrypt); err == nil {
 		o.logf("sign-up split of %s with perf (%d s) → %s: %.2f%% in bcrypt, %d samples outside", t.name, secs, dataPath, 100*share, other)
 	}
 	return share, other, err
@@ -180,21 +191,45 @@ var (
 	nodeBcryptFrame = regexp.MustCompile(`\([^()]*bcrypt[^()/]*\.node\)\s*$`).MatchString
 )
 
-// perfBcryptShare records pid with perf for secs seconds (cpu-clock, call graphs, kernel included)
-// into dataPath and answers the share of its CPU time in samples with a frame inBcrypt.
-func perfBcryptShare(ctx context.Context, pid, secs int, dataPath string, inBcrypt func(frame string) bool) (share float64, other int64, err error) {
+// perfUsable finds perf and checks that it may sample another process with its kernel frames: as root,
+// or with kernel.perf_event_paranoid ≤ 1. Otherwise perf samples user space only, without a word, and
+// the split would leave out the CPU spent in system calls.
+func perfUsable() (string, error) {
 	perf, err := exec.LookPath("perf")
 	if err != nil {
-		return 0, 0, err
+		return "", err
 	}
+	if os.Geteuid() != 0 {
+		b, err := os.ReadFile("/proc/sys/kernel/perf_event_paranoid")
+		if err != nil {
+			return "", err
+		}
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err != nil || n > 1 {
+			return "", fmt.Errorf("kernel.perf_event_paranoid is %s: perf would leave out the kernel's share (run as root, or set it to 1)", strings.TrimSpace(string(b)))
+		}
+	}
+	return perf, nil
+}
+
+// perfRecord samples pid for secs seconds (cpu-clock, call graphs, kernel included) into dataPath.
+// Cancelled, it stops perf the way perf expects (SIGINT), so that perf stops its own child too.
+func perfRecord(ctx context.Context, perf string, pid, secs int, dataPath string) error {
 	var stderr bytes.Buffer
 	rec := exec.CommandContext(ctx, perf, "record", "-q", "-e", "cpu-clock", "-F", "999", "-g",
 		"-p", strconv.Itoa(pid), "-o", dataPath, "--", "sleep", strconv.Itoa(secs))
 	rec.Stderr = &stderr
+	rec.Cancel = func() error { return rec.Process.Signal(os.Interrupt) }
+	rec.WaitDelay = 5 * time.Second
 	if err := rec.Run(); err != nil {
-		return 0, 0, fmt.Errorf("perf record: %v: %s", err, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("perf record: %v: %s", err, strings.TrimSpace(stderr.String()))
 	}
-	stderr.Reset()
+	return nil
+}
+
+// perfBcryptShare reads what perfRecord wrote and answers the share of the CPU time in samples with
+// a frame inBcrypt, and how many samples are outside.
+func perfBcryptShare(ctx context.Context, perf, dataPath string, inBcrypt func(frame string) bool) (share float64, other int64, err error) {
+	var stderr bytes.Buffer
 	script := exec.CommandContext(ctx, perf, "script", "-i", dataPath, "-F", "period,ip,sym,dso")
 	script.Stderr = &stderr
 	out, err := script.StdoutPipe()
@@ -213,13 +248,15 @@ func perfBcryptShare(ctx context.Context, pid, secs int, dataPath string, inBcry
 		return 0, 0, perr
 	}
 	if !st.kernel {
-		return 0, 0, errors.New("perf recorded no kernel frames (perf_event_paranoid forbids them?): the split would leave out system time")
+		return 0, 0, errors.New("perf recorded no kernel frames: the split would leave out system time")
 	}
 	return st.share(), st.otherSamples, nil
 }
 
-// perfStacks sums what `perf script -F period,ip,sym` prints: one block per sample, its period (ns of
-// CPU for cpu-clock) on the first line, then its call chain one frame a line, blocks apart by a blank line.
+// perfStacks sums what `perf script -F period,ip,sym,dso` prints: one block per sample, its period (ns
+// of CPU for cpu-clock) on the first line, then its call chain one frame a line ("ip symbol (library)"),
+// blocks apart by a blank line. A sample whose call chain perf could not read has its one frame on the
+// period's line.
 type perfStacks struct {
 	total, inBcrypt int64 // periods
 	samples         int64
@@ -234,7 +271,7 @@ func (p perfStacks) share() float64 {
 	return float64(p.inBcrypt) / float64(p.total)
 }
 
-var periodLine = regexp.MustCompile(`^\s*(\d+)\s*$`)
+var periodLine = regexp.MustCompile(`^\s*(\d+)(?:\s+(\S.*))?\s*$`)
 
 // parsePerfScript sums the output of `perf script -F period,ip,sym[,dso]`, a sample counting as
 // bcrypt when a frame of its call chain is inBcrypt.
@@ -270,13 +307,19 @@ func parsePerfScript(r io.Reader, inBcrypt func(frame string) bool) (perfStacks,
 			}
 			period, _ = strconv.ParseInt(m[1], 10, 64)
 			inSample = true
-			continue
+			if m[2] == "" {
+				continue
+			}
+			line = m[2] // the sample's only frame
 		}
 		if inBcrypt(line) {
 			bcrypt = true
 		}
 		if isKernelFrame(line) {
 			p.kernel = true
+		}
+		if inSample && line != sc.Text() { // the one-line form: no call chain follows
+			end()
 		}
 	}
 	end()
@@ -289,9 +332,7 @@ func parsePerfScript(r io.Reader, inBcrypt func(frame string) bool) (perfStacks,
 	return p, nil
 }
 
-// isKernelFrame tells a kernel frame of `perf script` by its address: kernel text lives in
-// the top half of the address space (ffff…).
+// isKernelFrame tells a kernel frame by the library perf names for it.
 func isKernelFrame(line string) bool {
-	f := strings.Fields(line)
-	return len(f) > 0 && len(f[0]) == 16 && strings.HasPrefix(f[0], "ffff")
+	return strings.HasSuffix(strings.TrimSpace(line), "([kernel.kallsyms])")
 }
