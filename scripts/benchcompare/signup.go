@@ -109,7 +109,11 @@ func splitWithPerf(ctx context.Context, o *benchOpts, t *target, st *state, data
 	if err != nil {
 		return 0, 0, err
 	}
-	if share, other, err = perfBcryptShare(ctx, perf, dataPath, inBcrypt); err == nil {
+	share, other, err = perfBcryptShare(ctx, perf, dataPath, inBcrypt)
+	if err == nil && share == 0 {
+		err = errors.New("no sample in bcrypt")
+	}
+	if err == nil {
 		o.logf("sign-up split of %s with perf (%d s) → %s: %.2f%% in bcrypt, %d samples outside", t.name, secs, dataPath, 100*share, other)
 	}
 	return share, other, err
@@ -135,9 +139,6 @@ func splitOursWithPerf(ctx context.Context, o *benchOpts, rep *Report, t *target
 // main thread's CPU stays the measure.
 func splitParseWithPerf(ctx context.Context, o *benchOpts, rep *Report, t *target, st *state, dataPath string) {
 	share, other, err := splitWithPerf(ctx, o, t, st, dataPath, nodeBcryptFrame)
-	if err == nil && share == 0 {
-		err = errors.New("no sample in a native bcrypt library")
-	}
 	if err != nil {
 		o.logf("sign-up split of %s with perf: %v; its main thread's CPU stays the measure", t.name, err)
 		return
@@ -166,11 +167,7 @@ func splitGoWithPerf(ctx context.Context, o *benchOpts, t *target, st *state, da
 	if !hasSymbols(exe) {
 		return 0, 0, fmt.Errorf("%s has no symbol table (built by go run or go test?): perf cannot tell bcrypt's frames", exe)
 	}
-	share, other, err := splitWithPerf(ctx, o, t, st, dataPath, goBcryptFrame)
-	if err == nil && share == 0 {
-		err = errors.New("no sample in bcrypt")
-	}
-	return share, other, err
+	return splitWithPerf(ctx, o, t, st, dataPath, goBcryptFrame)
 }
 
 // hasSymbols reports whether the ELF binary at path has a symbol table.
