@@ -107,8 +107,12 @@ func changedByTrigger(out, before, after map[string]any) {
 func (c *Controller) createTriggered(ctx context.Context, t Triggers, a *auth.Auth, className string, body map[string]any, o WriteOptions) (map[string]any, error) {
 	inner := WithoutTriggers(ctx)
 	ctx, ta := callerFor(ctx, a)
+	before, after := t.Has(ctx, TriggerBeforeSave, className), t.Has(ctx, TriggerAfterSave, className)
+	if !before && !after {
+		return c.CreateWith(inner, a, className, body, o)
+	}
 	sent := body
-	if t.Has(ctx, TriggerBeforeSave, className) {
+	if before {
 		b, err := t.BeforeSave(ctx, ta, className, nil, body)
 		if err != nil {
 			return nil, err
@@ -125,7 +129,7 @@ func (c *Controller) createTriggered(ctx context.Context, t Triggers, a *auth.Au
 			out["ACL"] = stored
 		}
 	}
-	if t.Has(ctx, TriggerAfterSave, className) {
+	if after {
 		if saved := c.readBack(ctx, className, out["objectId"].(string)); saved != nil {
 			t.AfterSave(ctx, ta, className, nil, saved)
 		}

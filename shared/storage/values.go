@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -349,6 +350,11 @@ func EncodeACL(v any) (rperm, wperm bson.A, acl bson.D, err error) {
 // MarshalJSON encodes an answer as the API sends it: encoding/json without HTML escaping and
 // without the encoder's trailing newline.
 func MarshalJSON(v any) ([]byte, error) {
+	if m, ok := v.(map[string]any); ok && m != nil {
+		if b, ok := appendPlainStrings(nil, m); ok {
+			return b, nil
+		}
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -356,4 +362,46 @@ func MarshalJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// appendPlainStrings writes m as MarshalJSON's encoder would (keys sorted) when m is small, every
+// value is a string, and no key or value needs escaping: the answers of creates and updates
+// ({objectId, createdAt}, {updatedAt}), without the encoder's reflection. ok is false otherwise.
+func appendPlainStrings(b []byte, m map[string]any) ([]byte, bool) {
+	var buf [8]string
+	if len(m) > len(buf) {
+		return nil, false
+	}
+	keys := buf[:0]
+	for k, v := range m {
+		s, ok := v.(string)
+		if !ok || !plainJSONString(k) || !plainJSONString(s) {
+			return nil, false
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, `":"`...)
+		b = append(b, m[k].(string)...)
+		b = append(b, '"')
+	}
+	return append(b, '}'), true
+}
+
+// plainJSONString tells whether s is printable ASCII without a quote or a backslash: written between
+// quotes as it is, it is the JSON string encoding/json writes for it.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
