@@ -9,8 +9,10 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -348,12 +350,11 @@ func EncodeACL(v any) (rperm, wperm bson.A, acl bson.D, err error) {
 }
 
 // MarshalJSON encodes an answer as the API sends it: encoding/json without HTML escaping and
-// without the encoder's trailing newline.
+// without the encoder's trailing newline. Answers made only of plain values (appendPlain) are written
+// directly, byte for byte as the encoder would, without its reflection.
 func MarshalJSON(v any) ([]byte, error) {
-	if m, ok := v.(map[string]any); ok && m != nil {
-		if b, ok := appendPlainStrings(nil, m); ok {
-			return b, nil
-		}
+	if b, ok := appendPlain(make([]byte, 0, 256), v, 0); ok {
+		return b, nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -364,44 +365,104 @@ func MarshalJSON(v any) ([]byte, error) {
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
-// appendPlainStrings writes m as MarshalJSON's encoder would (keys sorted) when m is small, every
-// value is a string, and no key or value needs escaping: the answers of creates and updates
-// ({objectId, createdAt}, {updatedAt}), without the encoder's reflection. ok is false otherwise.
-func appendPlainStrings(b []byte, m map[string]any) ([]byte, bool) {
-	var buf [8]string
-	if len(m) > len(buf) {
-		return nil, false
+// maxPlainDepth bounds appendPlain's recursion; deeper answers go to encoding/json.
+const maxPlainDepth = 32
+
+// appendPlain appends v as MarshalJSON's encoder writes it when v is made only of maps with string
+// keys, []any, strings the encoder writes unescaped (plainJSONString), bools, nils, ints, int64s and
+// float64s it writes without an exponent: the answers of writes, batches and most functions. ok is
+// false for anything else, and b is then garbage.
+func appendPlain(b []byte, v any, depth int) ([]byte, bool) {
+	if depth > maxPlainDepth {
+		return b, false
 	}
-	keys := buf[:0]
-	for k, v := range m {
-		s, ok := v.(string)
-		if !ok || !plainJSONString(k) || !plainJSONString(s) {
-			return nil, false
-		}
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
+	switch t := v.(type) {
+	case nil:
+		return append(b, "null"...), true
+	case bool:
+		return strconv.AppendBool(b, t), true
+	case string:
+		if !plainJSONString(t) {
+			return b, false
 		}
 		b = append(b, '"')
-		b = append(b, k...)
-		b = append(b, `":"`...)
-		b = append(b, m[k].(string)...)
-		b = append(b, '"')
+		b = append(b, t...)
+		return append(b, '"'), true
+	case int:
+		return strconv.AppendInt(b, int64(t), 10), true
+	case int64:
+		return strconv.AppendInt(b, t, 10), true
+	case float64:
+		if math.IsNaN(t) || math.IsInf(t, 0) {
+			return b, false
+		}
+		if a := math.Abs(t); a != 0 && (a < 1e-6 || a >= 1e21) { // the encoder's exponent form
+			return b, false
+		}
+		return strconv.AppendFloat(b, t, 'f', -1, 64), true
+	case []any:
+		if t == nil {
+			return append(b, "null"...), true
+		}
+		b = append(b, '[')
+		for i, e := range t {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var ok bool
+			if b, ok = appendPlain(b, e, depth+1); !ok {
+				return b, false
+			}
+		}
+		return append(b, ']'), true
+	case map[string]any:
+		if t == nil {
+			return append(b, "null"...), true
+		}
+		var buf [16]string
+		keys := buf[:0]
+		for k := range t {
+			if !plainJSONString(k) {
+				return b, false
+			}
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '"')
+			b = append(b, k...)
+			b = append(b, '"', ':')
+			var ok bool
+			if b, ok = appendPlain(b, t[k], depth+1); !ok {
+				return b, false
+			}
+		}
+		return append(b, '}'), true
 	}
-	return append(b, '}'), true
+	return b, false
 }
 
-// plainJSONString tells whether s is printable ASCII without a quote or a backslash: written between
-// quotes as it is, it is the JSON string encoding/json writes for it.
+// plainJSONString tells whether encoding/json, without HTML escaping, writes s between quotes as it
+// is: valid UTF-8 with no control character, quote, backslash, U+2028 or U+2029.
 func plainJSONString(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == '"' || c == '\\' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
 			return false
 		}
+		i += size
 	}
 	return true
 }

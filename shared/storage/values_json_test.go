@@ -3,6 +3,8 @@ package storage_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
 	"testing"
 
 	"github.com/parselambda/parselambda/shared/storage"
@@ -44,7 +46,26 @@ func TestMarshalJSONMatchesTheEncoder(t *testing.T) {
 		{"nil value", map[string]any{"a": nil}},
 		{"nine keys", map[string]any{"a": "1", "b": "2", "c": "3", "d": "4", "e": "5", "f": "6", "g": "7", "h": "8", "i": "9"}},
 		{"eight keys", map[string]any{"a": "1", "b": "2", "c": "3", "d": "4", "e": "5", "f": "6", "g": "7", "h": "8"}},
-		{"not a map", []any{"a", 1}},
+		{"array", []any{"a", 1, int64(-2), 2.5, true, false, nil}},
+		{"nil array", map[string]any{"a": []any(nil)}},
+		{"batch answer", []any{
+			map[string]any{"success": map[string]any{"objectId": "a1", "createdAt": "2026-11-26T09:00:00.123Z"}},
+			map[string]any{"error": map[string]any{"code": 137, "error": "A duplicate value for a field with unique values was provided"}},
+		}},
+		{"update answer with a number", map[string]any{"updatedAt": "2026-11-26T09:00:00.123Z", "counter": float64(12)}},
+		{"ints", []any{0, -1, math.MaxInt64, int64(math.MinInt64)}},
+		{"typed int", map[string]any{"code": int32(5)}},
+		{"other map type", map[string]any{"a": map[string]string{"b": "c"}}},
+		{"seventeen keys", map[string]any{"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "h": 8, "i": 9, "j": 10, "k": 11, "l": 12, "m": 13, "n": 14, "o": 15, "p": 16, "q": 17}},
+		{"deep", deep(40)},
+		{"emoji", map[string]any{"name": "Zoë 🎉", "日本": "語"}},
+	}
+	// Each float alone: one value the fast path leaves to the encoder sends the whole answer there.
+	for _, f := range []float64{0, math.Copysign(0, -1), 1e-6, 9.99e-7, 1e20, 999999999999999999999, 1e21, -1e21, -123.456, 0.1 + 0.2, math.MaxFloat64, math.SmallestNonzeroFloat64} {
+		cases = append(cases, struct {
+			name string
+			v    any
+		}{fmt.Sprint("float ", f), map[string]any{"f": f}})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,18 +80,45 @@ func TestMarshalJSONMatchesTheEncoder(t *testing.T) {
 	}
 }
 
-func FuzzMarshalJSONStrings(f *testing.F) {
-	f.Add("objectId", "a1B2c3D4e5", "createdAt", "2026-11-26T09:00:00.123Z")
-	f.Add("a", `"\`, "b", "\u2028")
-	f.Add("", "", "x", "\x00")
-	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
-		m := map[string]any{k1: v1, k2: v2}
-		got, err := storage.MarshalJSON(m)
-		if err != nil {
-			t.Fatal(err)
+// deep is n arrays nested in each other around a string.
+func deep(n int) any {
+	var v any = "x"
+	for range n {
+		v = []any{v}
+	}
+	return v
+}
+
+func TestMarshalJSONRefusesWhatTheEncoderRefuses(t *testing.T) {
+	for _, v := range []any{math.NaN(), math.Inf(1), map[string]any{"a": []any{math.Inf(-1)}}} {
+		if b, err := storage.MarshalJSON(v); err == nil {
+			t.Errorf("MarshalJSON(%v) = %s, want the encoder's error", v, b)
 		}
-		if want := encoderJSON(t, m); !bytes.Equal(got, want) {
-			t.Fatalf("MarshalJSON = %q, encoding/json = %q", got, want)
+	}
+}
+
+// FuzzMarshalJSON checks MarshalJSON against the encoder on whatever JSON documents decode to
+// (maps, []any, float64, string, bool, nil), and on two-key maps of arbitrary strings.
+func FuzzMarshalJSON(f *testing.F) {
+	f.Add(`{"objectId":"a1B2c3D4e5","createdAt":"2026-11-26T09:00:00.123Z"}`, "a", `"\`)
+	f.Add(`[{"success":{"objectId":"x"}},{"error":{"code":137,"error":"dup"}}]`, "k", "\u2028")
+	f.Add(`[1e-7,1e21,-0,0.30000000000000004,"\u00e9\ud83c\udf89"]`, "", "\x00\xff")
+	f.Fuzz(func(t *testing.T, doc, k, s string) {
+		var v any
+		if json.Unmarshal([]byte(doc), &v) == nil {
+			checkMarshalJSON(t, v)
 		}
+		checkMarshalJSON(t, map[string]any{k: s, "n": []any{s, 1.5}})
 	})
+}
+
+func checkMarshalJSON(t *testing.T, v any) {
+	t.Helper()
+	got, err := storage.MarshalJSON(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := encoderJSON(t, v); !bytes.Equal(got, want) {
+		t.Fatalf("MarshalJSON = %q, encoding/json = %q", got, want)
+	}
 }
