@@ -19,8 +19,8 @@ lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-bench: ## benchmarks of the request path (ns/op, allocs/op)
-	$(GO) test -run '^$$' -bench . -benchmem ./shared/...
+bench: ## benchmarks of the request path, the engine and the Lambda path (ns/op, allocs/op)
+	$(GO) test -run '^$$' -bench . -benchmem ./shared/... ./functions/...
 
 .PHONY: bench-compare
 bench-compare: ## Parse Server 7.3 vs ours on one FerretDB: req/s, p50/p90/p99, server CPU per request, RSS, lost updates, cold start (16–18 min; writes bench-results/latest.json; BENCH_FLAGS=-smoke for a quick run)
