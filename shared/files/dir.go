@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 )
 
 // DirStore keeps files in a local folder (the local server's DATA_DIR/files). Content types are not
@@ -65,7 +66,7 @@ func (s *DirStore) Get(ctx context.Context, name string) (*Object, error) {
 		return nil, err
 	}
 	f, err := os.Open(p)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENAMETOOLONG) { // no such file can exist
 		return nil, ErrNotFound
 	}
 	if err != nil {
@@ -86,7 +87,7 @@ func (s *DirStore) Delete(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Remove(p); errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(p); errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENAMETOOLONG) {
 		return ErrNotFound
 	} else if err != nil {
 		return err

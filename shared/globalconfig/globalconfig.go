@@ -69,7 +69,7 @@ func (s *Store) Update(ctx context.Context, params, masterKeyOnly map[string]any
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if k == "" || strings.ContainsAny(k, "$.") {
+		if k == "" || strings.ContainsAny(k, "$.\x00") {
 			return parse.Errorf(parse.InvalidKeyName, "Invalid config parameter name: %s", k)
 		}
 		v := params[k]
@@ -125,7 +125,7 @@ func plain(v any) (any, error) {
 		sort.Strings(keys)
 		out := make(bson.D, 0, len(t))
 		for _, k := range keys {
-			if strings.ContainsAny(k, "$.") {
+			if strings.ContainsAny(k, "$.\x00") {
 				return nil, parse.NewError(parse.InvalidNestedKey, "Nested keys should not contain the '$' or '.' characters")
 			}
 			e, err := plain(t[k])

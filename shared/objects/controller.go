@@ -526,6 +526,25 @@ func (k *keyedMutex) lock(key string) func() {
 // DBError maps a database error to a Parse error; anything unexpected stays internal.
 func (c *Controller) DBError(ctx context.Context, err error) error { return c.dbError(ctx, err) }
 
+// PipelineError is DBError for a command the client wrote (an aggregate pipeline, a distinct): the
+// database refusing it is the client's error, 102, unless the refusal is about the database's state
+// (a node stepping down or shutting down, rights) or a network error, which stay internal.
+func (c *Controller) PipelineError(ctx context.Context, err error) error {
+	var ce mongo.CommandError
+	if errors.As(err, &ce) && !mongo.IsNetworkError(err) && !mongo.IsTimeout(err) && !stateErrorCodes[ce.Code] {
+		if c.Log != nil {
+			c.Log.WarnContext(ctx, "database rejected a pipeline", "code", ce.Code, "err", ce.Message)
+		}
+		return parse.Errorf(parse.InvalidQuery, "The database (%s) cannot run this aggregate query.", capsName(c.Caps))
+	}
+	return c.dbError(ctx, err)
+}
+
+// stateErrorCodes are server errors about the deployment, not the command: Unauthorized,
+// InterruptedAtShutdown, ShutdownInProgress, PrimarySteppedDown, NotWritablePrimary,
+// NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary, HostUnreachable, HostNotFound, NetworkTimeout.
+var stateErrorCodes = map[int32]bool{13: true, 11600: true, 91: true, 189: true, 10107: true, 13435: true, 13436: true, 6: true, 7: true, 89: true}
+
 func (c *Controller) dbError(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
@@ -541,6 +560,9 @@ func (c *Controller) dbError(ctx context.Context, err error) error {
 	}
 	var ce mongo.CommandError
 	if errors.As(err, &ce) {
+		if ce.Code == 73 { // InvalidNamespace: a collection name the database refuses
+			return parse.NewError(parse.InvalidClassName, "Invalid classname: the database refuses a collection of this name.")
+		}
 		switch ce.Code {
 		case 2, 9, 14, 238, 51091, 51108, 17287, 16810, 291:
 			if c.Log != nil {

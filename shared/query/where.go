@@ -85,7 +85,8 @@ type Translator struct {
 	narrow     []bson.D // database-side pre-filters of engine clauses (geo ranges)
 }
 
-var keyNameRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.]*$`)
+// keyNameRE is a field name or a dotted path into one: no empty segment (MongoDB refuses "a..b" and "a.").
+var keyNameRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*$`)
 
 // Filter translates a where object.
 func (t *Translator) Filter(ctx context.Context, where map[string]any) (bson.D, error) {

@@ -181,11 +181,11 @@ func (a *App) aggregate(ctx context.Context, req *Request) (*Response, error) {
 		stored, isPtr := aggField(cls, field)
 		res := a.db.Collection(clsName).Distinct(ctx, stored, filter)
 		if err := res.Err(); err != nil {
-			return nil, err
+			return nil, a.objects.PipelineError(ctx, err)
 		}
 		var vals []any
 		if err := res.Decode(&vals); err != nil {
-			return nil, err
+			return nil, a.objects.DBError(ctx, err)
 		}
 		out := make([]any, 0, len(vals))
 		for _, v := range vals {
@@ -269,11 +269,11 @@ func (a *App) aggregate(ctx context.Context, req *Request) (*Response, error) {
 	}
 	cur, err := a.db.Collection(clsName).Aggregate(ctx, pipeline, options.Aggregate())
 	if err != nil {
-		return nil, a.objects.DBError(ctx, err)
+		return nil, a.objects.PipelineError(ctx, err)
 	}
 	var docs []bson.M
 	if err := cur.All(ctx, &docs); err != nil {
-		return nil, a.objects.DBError(ctx, err)
+		return nil, a.objects.PipelineError(ctx, err)
 	}
 	out := make([]any, 0, len(docs))
 	for _, d := range docs {
@@ -517,6 +517,11 @@ func rewriteAgg(cls *schema.Class, v any, depth int) (any, error) {
 					key = "_id"
 				} else if s, _ := aggField(cls, k); s != k && k != "objectId" {
 					key = s
+				}
+			}
+			for _, e := range out {
+				if e.Key == key { // objectId and _id, or a field and its stored name: one key twice
+					return nil, parse.Errorf(parse.InvalidQuery, "%s and another key name the same field in one pipeline stage", k)
 				}
 			}
 			out = append(out, bson.E{Key: key, Value: y})

@@ -175,12 +175,45 @@ func parseFields(v any, allowDelete bool) (add map[string]schema.Field, del []st
 			f.Required = r
 		}
 		if dv, ok := sm["defaultValue"]; ok && dv != nil {
+			if err := checkStorable(name, dv, 0); err != nil {
+				return nil, nil, err
+			}
 			f.DefaultValue = dv
 		}
 		add[name] = f
 	}
 	sort.Strings(del)
 	return add, del, nil
+}
+
+// checkStorable refuses a default value the database could not store: a number out of float64's
+// range (111), or an object key with '$', '.' or NUL (121, as Parse Server answers for objects).
+func checkStorable(field string, v any, depth int) error {
+	if depth > 100 {
+		return parse.Errorf(parse.InvalidJSON, "defaultValue of %s is nested too deep", field)
+	}
+	switch t := v.(type) {
+	case json.Number:
+		if _, err := t.Float64(); err != nil {
+			return parse.Errorf(parse.IncorrectType, "defaultValue of %s: %s is not a number the database can store", field, t)
+		}
+	case map[string]any:
+		for k, x := range t {
+			if strings.ContainsAny(k, "$.\x00") {
+				return parse.NewError(parse.InvalidNestedKey, "Nested keys should not contain the '$' or '.' characters")
+			}
+			if err := checkStorable(field, x, depth+1); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, x := range t {
+			if err := checkStorable(field, x, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // parseIndexes reads {"name": {"field": 1, ...} | {"__op":"Delete"}}, keeping the key order of each
@@ -218,6 +251,9 @@ func parseIndexes(v any, raw []byte) (add []schema.Index, del []string, err erro
 		}
 		d := bson.D{}
 		for _, k := range keys {
+			if k == "" || strings.ContainsAny(k, "$.\x00") { // Parse Server: no such field
+				return nil, nil, parse.Errorf(parse.InvalidQuery, "Field %s does not exist, cannot add index.", k)
+			}
 			var val any
 			switch x := spec[k].(type) {
 			case json.Number:

@@ -120,9 +120,14 @@ func IsSystemClass(name string) bool {
 	return VolatileClasses[name]
 }
 
+// MaxClassName is the longest user class name: a collection name every target database takes
+// (MongoDB before 4.4 took namespaces of 120 bytes, database name included; FerretDB refuses a few
+// hundred).
+const MaxClassName = 120
+
 // ValidClassName checks a class name: a user class, a system class or a join table.
 func ValidClassName(name string) bool {
-	return identifier(name) || IsSystemClass(name) || strings.HasPrefix(name, "_Join:")
+	return identifier(name) && len(name) <= MaxClassName || IsSystemClass(name) || strings.HasPrefix(name, "_Join:")
 }
 
 // identifier tells whether s matches ^[A-Za-z][A-Za-z0-9_]*$ (checked on every request, so without a
@@ -145,6 +150,9 @@ func identifier(s string) bool {
 
 // CheckClassName answers 103 for an invalid class name.
 func CheckClassName(name string) error {
+	if identifier(name) && len(name) > MaxClassName {
+		return parse.Errorf(parse.InvalidClassName, "Invalid classname: %s…, a class name has at most %d characters", name[:20], MaxClassName)
+	}
 	if !ValidClassName(name) {
 		return parse.Errorf(parse.InvalidClassName, "Invalid classname: %s, classnames can only have alphanumeric characters and _, and must start with an alpha character ", name)
 	}

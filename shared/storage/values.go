@@ -7,7 +7,9 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -350,12 +352,23 @@ func EncodeACL(v any) (rperm, wperm bson.A, acl bson.D, err error) {
 }
 
 // MarshalJSON encodes an answer as the API sends it: encoding/json without HTML escaping and
-// without the encoder's trailing newline. Answers made only of plain values (appendPlain) are written
-// directly, byte for byte as the encoder would, without its reflection.
+// without the encoder's trailing newline, except that a NaN or infinite float64 in maps and []any is
+// written as null, as JSON.stringify (Parse Server) writes it, where encoding/json fails. Answers made
+// only of plain values (appendPlain) are written directly, byte for byte as the encoder would, without
+// its reflection.
 func MarshalJSON(v any) ([]byte, error) {
 	if b, ok := appendPlain(make([]byte, 0, 256), v, 0); ok {
 		return b, nil
 	}
+	b, err := encodeJSON(v)
+	var unsupported *json.UnsupportedValueError
+	if errors.As(err, &unsupported) {
+		b, err = encodeJSON(finite(v, 0))
+	}
+	return b, err
+}
+
+func encodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -364,6 +377,42 @@ func MarshalJSON(v any) ([]byte, error) {
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
+
+// finite is v with every NaN or infinite float64 inside its maps with string keys and its slices
+// (of any type without a JSON method of its own) replaced by nil.
+func finite(v any, depth int) any {
+	if depth > maxJSONDepth || v == nil {
+		return v
+	}
+	if f, ok := v.(float64); ok {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil
+		}
+		return v
+	}
+	if _, ok := v.(json.Marshaler); ok {
+		return v
+	}
+	rv := reflect.ValueOf(v)
+	switch {
+	case rv.Kind() == reflect.Map && rv.Type().Key().Kind() == reflect.String && !rv.IsNil():
+		out := make(map[string]any, rv.Len())
+		for it := rv.MapRange(); it.Next(); {
+			out[it.Key().String()] = finite(it.Value().Interface(), depth+1)
+		}
+		return out
+	case rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() != reflect.Uint8 && !rv.IsNil():
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = finite(rv.Index(i).Interface(), depth+1)
+		}
+		return out
+	}
+	return v
+}
+
+// maxJSONDepth bounds finite's recursion as encoding/json bounds its own.
+const maxJSONDepth = 10000
 
 // maxPlainDepth bounds appendPlain's recursion; deeper answers go to encoding/json.
 const maxPlainDepth = 32
@@ -393,8 +442,8 @@ func appendPlain(b []byte, v any, depth int) ([]byte, bool) {
 	case int64:
 		return strconv.AppendInt(b, t, 10), true
 	case float64:
-		if math.IsNaN(t) || math.IsInf(t, 0) {
-			return b, false
+		if math.IsNaN(t) || math.IsInf(t, 0) { // JSON.stringify's null
+			return append(b, "null"...), true
 		}
 		if a := math.Abs(t); a != 0 && (a < 1e-6 || a >= 1e21) { // the encoder's exponent form
 			return b, false

@@ -89,11 +89,32 @@ func deep(n int) any {
 	return v
 }
 
-func TestMarshalJSONRefusesWhatTheEncoderRefuses(t *testing.T) {
-	for _, v := range []any{math.NaN(), math.Inf(1), map[string]any{"a": []any{math.Inf(-1)}}} {
-		if b, err := storage.MarshalJSON(v); err == nil {
-			t.Errorf("MarshalJSON(%v) = %s, want the encoder's error", v, b)
+type (
+	namedMap   map[string]any
+	namedSlice []any
+)
+
+func TestMarshalJSONWritesNonFiniteNumbersAsNull(t *testing.T) {
+	type typed struct{ F float64 }
+	cases := []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"NaN", math.NaN(), `null`},
+		{"infinities in a map", map[string]any{"a": math.Inf(1), "b": []any{math.Inf(-1), 1.5}}, `{"a":null,"b":[null,1.5]}`},
+		{"in named map and slice types", map[string]any{"p": namedMap{"x": math.Inf(1), "l": namedSlice{math.NaN()}}}, `{"p":{"l":[null],"x":null}}`},
+		{"beside a value the fast path leaves to the encoder", map[string]any{"a": math.Inf(1), "t": int32(3), "s": "é\u2028"}, `{"a":null,"s":"é\u2028","t":3}`},
+	}
+	for _, tc := range cases {
+		got, err := storage.MarshalJSON(tc.v)
+		if err != nil || string(got) != tc.want {
+			t.Errorf("%s: MarshalJSON = %s, %v; want %s", tc.name, got, err, tc.want)
 		}
+	}
+	// Inside a type of its own the value cannot be replaced: the encoder's error stands.
+	if b, err := storage.MarshalJSON(map[string]any{"x": typed{F: math.Inf(1)}}); err == nil {
+		t.Errorf("MarshalJSON of an infinite struct field = %s, want an error", b)
 	}
 }
 

@@ -52,10 +52,22 @@ type Service struct {
 
 var emailRE = regexp.MustCompile(`^.+@.+$`)
 
-// HashPassword hashes a password as Parse Server does.
+// HashPassword hashes a password as Parse Server does. bcrypt reads only the first 72 bytes of a
+// password, and Parse Server's bcrypt libraries cut a longer one there without a word, where Go's
+// refuses it: the password is cut the same way, so a long password gives the hash Parse Server stores.
 func HashPassword(pw string) (string, error) {
-	b, err := bcrypt.GenerateFromPassword([]byte(pw), BcryptCost)
+	b, err := bcrypt.GenerateFromPassword(bcryptInput(pw), BcryptCost)
 	return string(b), err
+}
+
+// maxBcryptPassword is the part of a password bcrypt reads.
+const maxBcryptPassword = 72
+
+func bcryptInput(pw string) []byte {
+	if len(pw) > maxBcryptPassword {
+		pw = pw[:maxBcryptPassword]
+	}
+	return []byte(pw)
 }
 
 // CheckPassword verifies pw against a stored bcrypt hash ($2a$, $2b$ or $2y$).
@@ -63,7 +75,7 @@ func CheckPassword(hash, pw string) bool {
 	if strings.HasPrefix(hash, "$2y$") { // PHP's spelling of the same algorithm
 		hash = "$2a$" + hash[4:]
 	}
-	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
+	return bcrypt.CompareHashAndPassword([]byte(hash), bcryptInput(pw)) == nil
 }
 
 func (s *Service) ensureIndexes(ctx context.Context) {
