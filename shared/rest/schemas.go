@@ -13,6 +13,7 @@ import (
 
 	"github.com/parselambda/parselambda/shared/parse"
 	"github.com/parselambda/parselambda/shared/schema"
+	"github.com/parselambda/parselambda/shared/storage"
 )
 
 // defaultCLP is what a class without stored permissions allows: everything, to everyone.
@@ -175,7 +176,7 @@ func parseFields(v any, allowDelete bool) (add map[string]schema.Field, del []st
 			f.Required = r
 		}
 		if dv, ok := sm["defaultValue"]; ok && dv != nil {
-			if err := checkStorable(name, dv, 0); err != nil {
+			if _, err := storage.EncodeAtom(dv); err != nil { // what the database could not store
 				return nil, nil, err
 			}
 			f.DefaultValue = dv
@@ -184,36 +185,6 @@ func parseFields(v any, allowDelete bool) (add map[string]schema.Field, del []st
 	}
 	sort.Strings(del)
 	return add, del, nil
-}
-
-// checkStorable refuses a default value the database could not store: a number out of float64's
-// range (111), or an object key with '$', '.' or NUL (121, as Parse Server answers for objects).
-func checkStorable(field string, v any, depth int) error {
-	if depth > 100 {
-		return parse.Errorf(parse.InvalidJSON, "defaultValue of %s is nested too deep", field)
-	}
-	switch t := v.(type) {
-	case json.Number:
-		if _, err := t.Float64(); err != nil {
-			return parse.Errorf(parse.IncorrectType, "defaultValue of %s: %s is not a number the database can store", field, t)
-		}
-	case map[string]any:
-		for k, x := range t {
-			if strings.ContainsAny(k, "$.\x00") {
-				return parse.NewError(parse.InvalidNestedKey, "Nested keys should not contain the '$' or '.' characters")
-			}
-			if err := checkStorable(field, x, depth+1); err != nil {
-				return err
-			}
-		}
-	case []any:
-		for _, x := range t {
-			if err := checkStorable(field, x, depth+1); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // parseIndexes reads {"name": {"field": 1, ...} | {"__op":"Delete"}}, keeping the key order of each
